@@ -1,0 +1,42 @@
+# Pantau Coklit: `make demo` runs the product, `make test` runs the whole suite.
+VENV     := .venv
+PY       := $(VENV)/bin/python
+REGENCY  ?= 62.71
+VOTERS   ?= 0
+HOST     ?= 127.0.0.1:8000
+DEMO_ENV := DJANGO_DEBUG=1
+
+.PHONY: demo test lint bench venv install install-dev serve clean
+
+$(PY):
+	@python=$$(bin/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py seed_demo --regency $(REGENCY)
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST) --noreload
+
+test: install-dev
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

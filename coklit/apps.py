@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoklitConfig(AppConfig):
+    name = "coklit"
+    verbose_name = "Coklit"

@@ -1,0 +1,42 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from coklit import demo
+from kpu.models import Area
+
+
+class Command(BaseCommand):
+    help = "Seed a complete demo on a real regency: election, TPS, users (and voters, progress)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--regency", default="62.71")
+        parser.add_argument("--voters-per-tps", type=int, default=300)
+        parser.add_argument("--progress", type=float, default=0.6)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, regency, voters_per_tps, progress, seed, **options):
+        if not 0 <= progress <= 1:
+            raise CommandError("--progress must be between 0 and 1 (e.g. 0.6)")
+        if not 1 <= voters_per_tps <= demo.MAX_VOTERS_PER_TPS:
+            raise CommandError(f"--voters-per-tps must be between 1 and {demo.MAX_VOTERS_PER_TPS}")
+        if not Area.objects.filter(code=regency, level=Area.Level.REGENCY).exists():
+            call_command("import_wilayah", regency=regency, stdout=self.stdout)
+        try:
+            area = Area.objects.get(code=regency, level=Area.Level.REGENCY)
+        except Area.DoesNotExist:
+            raise CommandError(f"{regency} is not a regency code (e.g. 62.71)") from None
+        result = demo.seed_structure(regency=area, seed=seed)
+        p = result["pemilihan"]
+        self.stdout.write(
+            f"{area.name}: {result['villages']} villages, {result['tps']} TPS, "
+            f"{result['users_created']} users created. {p.name}, coklit {p.coklit_start} "
+            f"to {p.coklit_end}, times in {p.zone}."
+        )
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (every demo user's password: {demo.DEMO_PASSWORD}):")
+        for username, what in demo.example_logins(area):
+            self.stdout.write(f"  {username:<36} {what}")
+        self.stdout.write(
+            "  Every area has one: kpu-<regency>, ppk-<district>, pps-<village>, "
+            "pantarlih-<TPS code>."
+        )

@@ -1,0 +1,261 @@
+"""Voters, the coklit event log, figures kept per TPS, and the DPS draft of each village."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kpu.models import Area
+
+TMS_REASONS = {
+    1: _("Meninggal"),
+    2: _("Ganda"),
+    3: _("Di bawah umur"),
+    4: _("Pindah domisili"),
+    5: _("Tidak dikenal"),
+    6: _("TNI"),
+    7: _("Polri"),
+    8: _("Salah penempatan TPS"),
+    9: _("Lainnya"),
+}
+# Reasons whose evidence must be written down (SPEC 4).
+TMS_NOTE_REQUIRED = {1, 9}
+
+DISABILITIES = {
+    1: _("Fisik"),
+    2: _("Intelektual"),
+    3: _("Mental"),
+    4: _("Sensorik wicara"),
+    5: _("Sensorik rungu"),
+    6: _("Sensorik netra"),
+}
+
+
+class Flag(models.TextChoices):
+    """Suspicious but valid import rows, flagged for the PPS (SPEC 5)."""
+
+    NIK_BIRTH_DATE = "nik_tgl", _("Tanggal lahir pada NIK tidak cocok")
+    NIK_SEX = "nik_jk", _("Jenis kelamin pada NIK tidak cocok")
+    OVER_120 = "umur_120", _("Umur lebih dari 120 tahun")
+    UNDERAGE = "bawah_umur", _("Di bawah 17 tahun dan belum kawin")
+    NIK_OTHER_TPS = "nik_tps_lain", _("NIK juga terdaftar di TPS lain")
+    TPS_OVER_600 = "tps_600", _("TPS lebih dari 600 pemilih")
+
+
+class Voter(models.Model):
+    class Origin(models.TextChoices):
+        LIST = "A", _("Daftar pemilih (Model A)")
+        BARU = "BARU", _("Pemilih baru")
+
+    class Status(models.TextChoices):
+        BELUM = "BELUM", _("Belum coklit")
+        MS = "MS", _("MS")
+        UBAH = "UBAH", _("MS (ubah)")
+        TMS = "TMS", _("TMS")
+        BARU = "BARU", _("Baru")
+
+    class Verification(models.TextChoices):
+        NONE = "", _("Tidak perlu")
+        PENDING = "pending", _("Menunggu verifikasi")
+        APPROVED = "approved", _("Disetujui")
+        REJECTED = "rejected", _("Ditolak")
+
+    class Sex(models.TextChoices):
+        L = "L", _("Laki-laki")
+        P = "P", _("Perempuan")
+
+    class Marital(models.TextChoices):
+        B = "B", _("Belum kawin")
+        S = "S", _("Sudah kawin")
+        P = "P", _("Pernah kawin")
+
+    # The TPS of the starting list (or where a new voter was added); never changes, so the
+    # coklit target of a TPS stays put. A TMS 8 voter's new TPS is `dps_tps`.
+    tps = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="voters")
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(max_length=4, choices=Origin.choices, default=Origin.LIST)
+
+    nkk = models.CharField(max_length=16)
+    nik = models.CharField(max_length=16, db_index=True)
+    nama = models.CharField(max_length=200)
+    tempat_lahir = models.CharField(max_length=100, blank=True)
+    tanggal_lahir = models.DateField()
+    jenis_kelamin = models.CharField(max_length=1, choices=Sex.choices)
+    status_kawin = models.CharField(max_length=1, choices=Marital.choices)
+    alamat = models.CharField(max_length=300, blank=True)
+    rt = models.CharField(max_length=3, blank=True)
+    rw = models.CharField(max_length=3, blank=True)
+    disabilitas = models.CharField(
+        max_length=16, blank=True, help_text="Codes 1-6, comma-separated"
+    )
+    ktp_el = models.BooleanField(default=True)
+    flags = models.CharField(max_length=100, blank=True, help_text="Flag codes, comma-separated")
+
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.BELUM)
+    tms_reason = models.PositiveSmallIntegerField(null=True, blank=True)
+    dps_tps = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="moved_in_voters"
+    )
+    verification = models.CharField(
+        max_length=8, choices=Verification.choices, default=Verification.NONE, blank=True
+    )
+    conflict = models.BooleanField(default=False)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_event = models.ForeignKey(
+        "CoklitEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tps", "status"], name="coklit_voter_tps_status"),
+            models.Index(fields=["village", "verification"], name="coklit_voter_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="TMS", tms_reason__gte=1, tms_reason__lte=9)
+                | (~models.Q(status="TMS") & models.Q(tms_reason__isnull=True)),
+                name="coklit_voter_tms_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.nama
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]
+
+    @property
+    def disability_list(self) -> list[int]:
+        return [int(d) for d in self.disabilitas.split(",") if d]
+
+
+class CoklitEvent(models.Model):
+    """One field result as the device sent it: append-only, keyed by the device's own UUID.
+
+    A replayed id is a duplicate and changes nothing; that is what makes retries harmless.
+    """
+
+    class Outcome(models.TextChoices):
+        MS = "MS", "MS"
+        TMS = "TMS", "TMS"
+        BARU = "BARU", "BARU"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tps = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
+    voter = models.ForeignKey(Voter, null=True, on_delete=models.PROTECT, related_name="events")
+    outcome = models.CharField(max_length=4, choices=Outcome.choices)
+    tms_reason = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_tps = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    new_voter = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    app_version = models.CharField(max_length=40, blank=True)
+    # Whether this event's outcome is the one standing for its voter (the latest recorded).
+    stands = models.BooleanField(default=True)
+    conflict = models.BooleanField(default=False)
+
+    verification = models.CharField(
+        max_length=8, choices=Voter.Verification.choices, default="", blank=True
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tps", "verification"], name="coklit_event_tps_verif"),
+            models.Index(fields=["voter", "recorded_at"], name="coklit_event_voter_time"),
+        ]
+
+    @property
+    def is_ubah(self) -> bool:
+        return self.outcome == self.Outcome.MS and bool(self.changes)
+
+
+# Counters kept per TPS. Everything an area page, the API or a recap shows is a sum of these.
+FIGURE_FIELDS = (
+    ["target_l", "target_p", "done", "ms", "ubah"]
+    + [f"tms_{r}" for r in TMS_REASONS]
+    + ["baru", "dps_l", "dps_p"]
+    + [f"dis_{d}" for d in DISABILITIES]
+    + ["no_ktp_el", "pending", "conflicts", "flagged", "results"]
+)
+
+
+class TpsFigures(models.Model):
+    """The figures of one TPS, changed in the same transaction as the voters they count.
+
+    Village, district and regency figures are sums over these rows, never counts of voters at
+    request time (61 ms per request on 1M voters, against 1-2 ms for the counters).
+    """
+
+    tps = models.OneToOneField(
+        Area, primary_key=True, on_delete=models.PROTECT, related_name="figures"
+    )
+    village_code = models.CharField(max_length=20, db_index=True)
+    district_code = models.CharField(max_length=20, db_index=True)
+    regency_code = models.CharField(max_length=20, db_index=True)
+    # Bumped on every change: a cheap version for ETags of polled partials.
+    version = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    app_version = models.CharField(max_length=40, blank=True)
+
+    locals().update({name: models.IntegerField(default=0) for name in FIGURE_FIELDS})
+
+    class Meta:
+        verbose_name_plural = "TPS figures"
+
+
+class DailyProgress(models.Model):
+    """Coklit results done per area and day (election zone, by recorded_at) for the chart."""
+
+    area_code = models.CharField(max_length=20)
+    day = models.DateField()
+    done = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area_code", "day"], name="coklit_dailyprogress_unique")
+        ]
+
+
+class DpsDraft(models.Model):
+    """The DPS draft of one village and where it stands in the approval chain (SPEC 8)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draf")
+        SUBMITTED = "submitted", _("Diajukan")
+        APPROVED = "approved", _("Disetujui PPK")
+        RETURNED = "returned", _("Dikembalikan")
+        ESTABLISHED = "established", _("Ditetapkan")
+
+    # While a draft is in these states, the village's voters do not change (SPEC 8).
+    LOCKED = (Status.SUBMITTED, Status.APPROVED, Status.ESTABLISHED)
+
+    village = models.OneToOneField(
+        Area, primary_key=True, on_delete=models.PROTECT, related_name="dps_draft"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    stage_since = models.DateTimeField(default=timezone.now)
+    ba_number = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    # Figures of the village at submission (frozen) and voter outcomes at the last approval.
+    frozen = models.JSONField(default=dict, blank=True)
+    approved_snapshot = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in self.LOCKED

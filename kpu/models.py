@@ -1,0 +1,281 @@
+"""Areas (wilayah), elections, users with one role and one area, device tokens, the audit log."""
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    """One node of Province → regency → district → village → TPS, keyed by its Kemendagri code.
+
+    Codes nest (`62` > `62.71` > `62.71.01` > `62.71.01.1001` > `62.71.01.1001.007`), so an
+    area's code is a prefix of every code below it: scoping and aggregation lean on that.
+    """
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Provinsi")
+        REGENCY = 2, _("Kabupaten/Kota")
+        DISTRICT = 3, _("Kecamatan")
+        VILLAGE = 4, _("Kelurahan/Desa")
+        TPS = 5, _("TPS")
+
+    code = models.CharField(primary_key=True, max_length=20)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level=1, parent__isnull=True)
+                | models.Q(level__gt=1, parent__isnull=False),
+                name="kpu_area_parent_unless_province",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # Labels follow the region (SPEC 3): Papua provinces (9x) have distrik and kampung.
+    @property
+    def is_papua(self) -> bool:
+        return self.code.startswith("9")
+
+    @property
+    def kind(self) -> str:
+        if self.level == self.Level.PROVINCE:
+            return str(_("Provinsi"))
+        if self.level == self.Level.REGENCY:
+            return "Kota" if self.name.startswith("Kota") else "Kabupaten"
+        if self.level == self.Level.DISTRICT:
+            return "Distrik" if self.is_papua else "Kecamatan"
+        if self.level == self.Level.VILLAGE:
+            if self.is_papua:
+                return "Kampung" if self.code.rsplit(".", 1)[1].startswith("2") else "Kelurahan"
+            return "Kelurahan" if self.code.rsplit(".", 1)[1].startswith("1") else "Desa"
+        return "TPS"
+
+    @property
+    def title(self) -> str:
+        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangkaraya`, `TPS 007`."""
+        if self.level in (self.Level.REGENCY, self.Level.PROVINCE):
+            return self.name if self.level == self.Level.REGENCY else f"Provinsi {self.name}"
+        if self.level == self.Level.TPS:
+            return f"TPS {self.code.rsplit('.', 1)[1]}"
+        return f"{self.kind} {self.name}"
+
+    @property
+    def committee(self) -> str:
+        """The body that works (and signs) at this level."""
+        return {
+            self.Level.REGENCY: "KPU",
+            self.Level.DISTRICT: "PPD" if self.is_papua else "PPK",
+            self.Level.VILLAGE: "PPS",
+            self.Level.TPS: "Pantarlih",
+        }.get(self.level, "KPU Provinsi")
+
+    @property
+    def tps_number(self) -> int | None:
+        return int(self.code.rsplit(".", 1)[1]) if self.level == self.Level.TPS else None
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        parts = self.code.split(".")
+        return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+    def contains(self, code: str) -> bool:
+        return code == self.code or code.startswith(self.code + ".")
+
+    @property
+    def regency_code(self) -> str:
+        return ".".join(self.code.split(".")[:2])
+
+    @property
+    def province_code(self) -> str:
+        return self.code.split(".")[0]
+
+
+# Province code → election timezone (SPEC 5 / issue 2): WIB, WITA, WIT.
+WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+ZONES = {
+    "WIB": "Asia/Jakarta",
+    "WITA": "Asia/Makassar",
+    "WIT": "Asia/Jayapura",
+}
+
+
+def zone_for_province(province_code: str) -> str:
+    """The abbreviation of the zone a province keeps: `WIB`, `WITA` or `WIT`."""
+    if province_code in WIT_PROVINCES:
+        return "WIT"
+    if province_code in WITA_PROVINCES:
+        return "WITA"
+    return "WIB"
+
+
+class Pemilihan(models.Model):
+    """An election run by one regency's KPU, with its coklit period."""
+
+    regency = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="pemilihan",
+        limit_choices_to={"level": Area.Level.REGENCY},
+    )
+    name = models.CharField(max_length=200)
+    voting_day = models.DateField()
+    coklit_start = models.DateField()
+    coklit_end = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-voting_day", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["regency", "name"], name="kpu_pemilihan_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(coklit_start__lte=models.F("coklit_end")),
+                name="kpu_pemilihan_coklit_period_ordered",
+            ),
+        ]
+        verbose_name_plural = "pemilihan"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> str:
+        return zone_for_province(self.regency.province_code)
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(ZONES[self.zone])
+
+    def localtime(self, value):
+        return timezone.localtime(value, self.tzinfo)
+
+    def today(self):
+        return timezone.localtime(timezone.now(), self.tzinfo).date()
+
+
+class Role(models.TextChoices):
+    KPU = "kpu", "KPU"
+    PPK = "ppk", "PPK"
+    PPS = "pps", "PPS"
+    PANTARLIH = "pantarlih", "Pantarlih"
+
+
+# Each role works at exactly one level of area (SPEC 2).
+ROLE_LEVEL = {
+    Role.KPU: Area.Level.REGENCY,
+    Role.PPK: Area.Level.DISTRICT,
+    Role.PPS: Area.Level.VILLAGE,
+    Role.PANTARLIH: Area.Level.TPS,
+}
+
+
+class User(AbstractUser):
+    """A person with one role in one area. Superusers (support) may have neither."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    phone = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="", area__isnull=True)
+                | (~models.Q(role="") & models.Q(area__isnull=False)),
+                name="kpu_user_role_with_area",
+            )
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class DeviceToken(models.Model):
+    """A pantarlih device's bearer token. Only the SHA-256 of the token is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    app_version = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.username} {self.prefix}…"
+
+    @classmethod
+    def issue(cls, user: User) -> tuple["DeviceToken", str]:
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, key_hash=hash_token(raw), prefix=raw[:8])
+        return token, raw
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Append-only record of who did what (verifications, transitions, reveals, accounts)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16, blank=True)
+    area_code = models.CharField(max_length=20, db_index=True)
+    action = models.CharField(max_length=40)
+    target = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+def audit(*, user, action: str, area_code: str, target: str = "", note: str = "", **data):
+    return AuditEntry.objects.create(
+        user=user if user is not None and user.pk else None,
+        role=getattr(user, "role", "")
+        or ("superuser" if getattr(user, "is_superuser", False) else ""),
+        area_code=area_code,
+        action=action,
+        target=target,
+        note=note,
+        data=data,
+    )

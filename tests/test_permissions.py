@@ -1,0 +1,80 @@
+"""Every URL × persona: own area and a child are served, a sibling and the parent are 404.
+
+A new URL without a row here fails `test_every_url_has_a_row`: scope is part of every feature.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# URLs outside the scope rules: public, Django's own, or the API (tested in tests/api with tokens).
+UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
+
+# url name -> (method, levels the URL exists for (None: all), roles allowed to use it (None: all))
+MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
+    "coklit-area": ("get", None, None),
+}
+
+
+def _names(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in ("admin", "api") or getattr(p, "app_name", None) == "admin":
+                continue
+            yield from _names(p.url_patterns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield p.name
+
+
+def test_every_url_has_a_row():
+    missing = sorted(set(_names(get_resolver().url_patterns)) - set(MATRIX) - UNSCOPED)
+    assert not missing, f"URLs without a row in the permission matrix: {missing}"
+
+
+def _cases(world):
+    """(persona, target area, visible?) for each persona against own, child, sibling, parent."""
+    w = world
+    return [
+        ("kpu", w.kpu, w.regency, True),
+        ("kpu", w.kpu, w.district, True),
+        ("kpu", w.kpu, w.tps1, True),
+        ("kpu", w.kpu, w.tps_mimika, False),
+        ("kpu", w.kpu, w.tps_mimika.parent, False),
+        ("ppk", w.ppk, w.district, True),
+        ("ppk", w.ppk, w.village, True),
+        ("ppk", w.ppk, w.district_bukit_batu, False),
+        ("ppk", w.ppk, w.tps_bukit_batu, False),
+        ("ppk", w.ppk, w.regency, False),
+        ("pps", w.pps, w.village, True),
+        ("pps", w.pps, w.tps1, True),
+        ("pps", w.pps, w.village_panarung, False),
+        ("pps", w.pps, w.tps_panarung, False),
+        ("pps", w.pps, w.district, False),
+        ("pantarlih", w.pantarlih, w.tps1, True),
+        ("pantarlih", w.pantarlih, w.tps2, False),
+        ("pantarlih", w.pantarlih, w.village, False),
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_scope_of_each_url(world, login, name):
+    method, levels, roles = MATRIX[name]
+    clients = {}
+    for role, user, area, visible in _cases(world):
+        if levels is not None and area.level not in levels:
+            continue
+        client = clients.setdefault(role, login(user))
+        url = reverse(name, args=[area.code])
+        response = getattr(client, method)(url)
+        allowed = visible and (roles is None or role in roles)
+        if allowed:
+            assert response.status_code in (200, 302), f"{role} {url}: {response.status_code}"
+        else:
+            assert response.status_code in (404, 403) if visible else response.status_code == 404, (
+                f"{role} must not reach {url}: got {response.status_code}"
+            )
+
+
+def test_anonymous_is_sent_to_login(world, client):
+    for name in MATRIX:
+        response = client.get(reverse(name, args=[world.village.code]))
+        assert response.status_code == 302 and response["Location"].startswith("/masuk/")
