@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from coklit.models import FIGURE_FIELDS, DailyProgress, TpsFigures, Voter
@@ -219,5 +219,5 @@ def area_totals(*, area: Area) -> dict[str, int]:
         qs = qs.filter(regency_code=area.code)
     else:
         qs = qs.filter(regency_code__startswith=area.code + ".")
-    sums = qs.aggregate(**{k: Sum(k) for k in FIGURE_FIELDS})
+    sums = qs.aggregate(tps_count=Count("tps_id"), **{k: Sum(k) for k in FIGURE_FIELDS})
     return {k: v or 0 for k, v in sums.items()}

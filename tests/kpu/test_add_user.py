@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 def test_add_user_gives_one_role_in_one_area(world, capsys):
     call_command("add_user", "ketua-pps", role="pps", area="62.71.01.1002", password="rahasia-123")
     user = User.objects.get(username="ketua-pps")
-    assert user.role == "pps" and user.area_id == "62.71.01.1002" and user.check_password("rahasia-123")
+    assert (
+        user.role == "pps"
+        and user.area_id == "62.71.01.1002"
+        and user.check_password("rahasia-123")
+    )
     assert "Kelurahan Panarung" in capsys.readouterr().out
 
 

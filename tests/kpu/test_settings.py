@@ -16,8 +16,12 @@ PROD = {
 def manage(*args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -45,6 +49,10 @@ def test_it_refuses_missing_allowed_hosts():
 
 
 def test_debug_is_off_unless_set():
-    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
-                    **{k: v for k, v in PROD.items() if k != "DJANGO_DEBUG"})
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        **{k: v for k, v in PROD.items() if k != "DJANGO_DEBUG"},
+    )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
