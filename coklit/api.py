@@ -102,6 +102,8 @@ def _validation_error(request, exc: ValidationError):
     for err in exc.errors:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "payload"))
         msg = _PYDANTIC_MESSAGES.get(err.get("type", ""), err.get("msg", ""))
+        if not loc and err.get("type") == "missing":
+            msg = 'isi permintaan kosong: kirim {"events": [...]}'
         problems.append(f"{loc}: {msg}" if loc else msg)
     message = "Data tidak valid: " + "; ".join(problems[:10])
     if len(problems) > 10:

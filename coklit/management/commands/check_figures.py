@@ -33,7 +33,7 @@ class Command(BaseCommand):
         bad: dict[str, dict[str, tuple[int, int]]] = {}
         for c in codes:
             checked += TpsFigures.objects.filter(
-                Q(tps_id=c) | Q(tps_id__startswith=c + ".")
+                Q(tps_id=c) | Q(tps__code__startswith=c + ".")
             ).count()
             bad.update(figures.mismatches(code=c))
         for tps in sorted(bad):
