@@ -8,8 +8,16 @@ the same voter. The rules that make that harmless:
 - the event recorded last stands for the voter; an older one is kept in the log only;
 - two events that give one voter different outcomes are both marked as a conflict and the
   voter goes to the PPS's queue: never a silent overwrite;
-- each event is applied in its own savepoint, all or nothing; the figures of the TPS change
-  once per batch, in the same transaction as the voters.
+- each event is applied all or nothing, in the same transaction as its voter and the figures;
+  the figures of a TPS change once per batch, not once per event.
+
+How: the batch's voters are locked, every event is checked and applied in memory in order, and
+then the whole batch is written in one savepoint by a handful of bulk statements. A savepoint
+and an INSERT per event cost three round trips each: 1.5-3 s for 1,000 events on this machine,
+against SPEC 10's "well under a second". The one thing that can fail after the checks is a
+concurrent request committing the same event id first; then the savepoint is rolled back and
+the batch applied again, that id now a duplicate. Either way an event is in entirely or not
+at all.
 """
 
 import copy
@@ -29,6 +37,8 @@ from kpu.models import Area, User
 from kpu.services import DomainError
 
 MAX_EVENTS = 1000
+# How often a batch is re-applied when a concurrent request commits one of its ids first.
+RACE_RETRIES = 3
 EVENT_KEYS = {
     "id",
     "voter",
@@ -233,30 +243,33 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
             results[i] = _result(raw, "rejected", str(exc))
 
     with transaction.atomic():
-        batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
-        batch.load(parsed.values())
-        for i, event in parsed.items():
-            raw = events[i]
-            if event.id in batch.seen:
-                results[i] = _result(raw, "duplicate")
-                continue
-            try:
-                batch.check(event)
-                with transaction.atomic():
-                    batch.insert(event)
-            except Rejected as exc:
-                results[i] = _result(raw, "rejected", str(exc))
-                continue
-            except IntegrityError:
-                # The same id committed by a concurrent request after we looked (the insert
-                # waited for it): the savepoint is rolled back, and the event is a replay.
-                results[i] = _result(raw, "duplicate")
+        for attempt in range(RACE_RETRIES + 1):
+            batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
+            batch.load(parsed.values())
+            outcome = list(results)
+            for i, event in parsed.items():
+                if event.id in batch.seen:
+                    outcome[i] = _result(events[i], "duplicate")
+                    continue
+                try:
+                    batch.check(event)
+                except Rejected as exc:
+                    outcome[i] = _result(events[i], "rejected", str(exc))
+                    continue
+                batch.apply(event)
                 batch.seen.add(event.id)
-                continue
-            batch.seen.add(event.id)
-            results[i] = _result(raw, "accepted")
-        batch.finish()
-    return results  # type: ignore[return-value]
+                outcome[i] = _result(events[i], "accepted")
+            try:
+                with transaction.atomic():
+                    batch.write()
+                break
+            except IntegrityError:
+                # Another request committed some of these ids after we looked (our insert
+                # waited for it). Nothing of this attempt is kept; the next one sees those ids
+                # as duplicates and applies the rest.
+                if attempt == RACE_RETRIES:
+                    raise
+    return outcome  # type: ignore[return-value]
 
 
 class _Batch:
@@ -270,7 +283,8 @@ class _Batch:
         self.tzinfo = tzinfo
         self.accepted = 0
         self.dirty: set[int] = set()
-        self.new_voters: list[Voter] = []
+        self.new_voters: list[tuple[Voter, CoklitEvent]] = []
+        self.rows: list[CoklitEvent] = []
         self.first_done_at: dict[int, dt.datetime] = {}
         self.superseded: set[uuid.UUID] = set()
         self.conflicted: set[uuid.UUID] = set()
@@ -334,10 +348,11 @@ class _Batch:
                     f"bukan TPS {data['tps']}."
                 )
             if data["nik"] in self.niks:
+                known = self.niks[data["nik"]].pk
                 raise Rejected(
-                    f"NIK ini sudah ada di daftar TPS {self.tps.tps_number:03d} "
-                    f"(pemilih {self.niks[data['nik']].pk}): catat hasil coklit pemilih itu, "
-                    "bukan pemilih baru."
+                    f"NIK ini sudah ada di daftar TPS {self.tps.tps_number:03d}"
+                    + (f" (pemilih {known})" if known else "")
+                    + ": catat hasil coklit pemilih itu, bukan pemilih baru."
                 )
             return
         voter = self.voters.get(event.voter_id)
@@ -356,11 +371,10 @@ class _Batch:
                     f"TMS 8: TPS {event.target_tps:03d} tidak ada di {self.village.title}."
                 )
 
-    def insert(self, event: Event) -> None:
-        """Store the event (and a new voter) inside the caller's savepoint; then, and only then,
-        change the voter in memory (written once at the end of the batch)."""
+    def apply(self, event: Event) -> None:
+        """Change the voter (or make a new one) in memory; `write` stores it all at once."""
         if event.outcome == "BARU":
-            self._insert_new_voter(event)
+            self._new_voter(event)
             return
         voter = self.voters[event.voter_id]
         standing = self.events.get(voter.outcome_event_id)
@@ -404,9 +418,8 @@ class _Batch:
             conflict=differs,
             verification=verification,
         )
-        row.save(force_insert=True)
+        self.rows.append(row)
 
-        # Inserted: now the voter changes (in memory; one write per voter at the end).
         self.accepted += 1
         self.dirty.add(voter.pk)
         if self.before[voter.pk].status == Voter.Status.BELUM:
@@ -446,22 +459,24 @@ class _Batch:
             self.events[row.pk] = row
         # An identical result leaves the voter's verification where it was.
 
-    def _insert_new_voter(self, event: Event) -> None:
+    def _new_voter(self, event: Event) -> None:
         data = {k: v for k, v in event.new_voter.items() if k not in ("village", "tps")}
-        voter = Voter.objects.create(
+        voter = Voter(
             tps=self.tps,
             village=self.village,
             origin=Voter.Origin.BARU,
             status=Voter.Status.BARU,
             verification=PENDING,
             outcome_at=event.recorded_at,
+            # The event is inserted after the voter; the foreign key is checked at commit.
+            outcome_event_id=event.id,
+            updated_at=self.now,
             **data,
         )
         new_voter = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
         row = CoklitEvent(
             id=event.id,
             tps=self.tps,
-            voter=voter,
             outcome=event.outcome,
             note=event.note,
             new_voter=new_voter,
@@ -471,45 +486,37 @@ class _Batch:
             app_version=self.app_version,
             verification=PENDING,
         )
-        row.save(force_insert=True)
-        voter.outcome_event_id = row.pk
-        self.new_voters.append(voter)
+        self.rows.append(row)
+        self.new_voters.append((voter, row))
         self.niks[voter.nik] = voter
         self.accepted += 1
 
-    def finish(self) -> None:
-        """Write the changed voters, the log flags and the figures: once per batch."""
+    def write(self) -> None:
+        """Store the batch: new voters, the events, the voters' outcomes, the flags of earlier
+        events and the figures; a handful of statements, whatever the size of the batch."""
+        if self.new_voters:
+            Voter.objects.bulk_create([v for v, _ in self.new_voters])
+            for voter, row in self.new_voters:
+                row.voter = voter
+        CoklitEvent.objects.bulk_create(self.rows)
         changed = [self.voters[pk] for pk in sorted(self.dirty)]
         for v in changed:
             v.updated_at = self.now
-        if changed:
-            Voter.objects.bulk_update(
-                changed,
-                [
-                    "status",
-                    "tms_reason",
-                    "dps_tps",
-                    "verification",
-                    "conflict",
-                    "outcome_at",
-                    "outcome_event",
-                    "updated_at",
-                ],
-            )
-        if self.new_voters:
-            Voter.objects.bulk_update(self.new_voters, ["outcome_event"])
-        if self.superseded:
-            CoklitEvent.objects.filter(pk__in=self.superseded).update(stands=False)
-        if self.conflicted:
-            CoklitEvent.objects.filter(pk__in=self.conflicted).update(conflict=True)
-        if self.to_pending:
-            CoklitEvent.objects.filter(pk__in=self.to_pending).update(verification=PENDING)
-        if self.cleared:
-            CoklitEvent.objects.filter(pk__in=self.cleared - self.to_pending).update(
-                verification=""
-            )
+        write_outcomes(changed)
+        # Earlier events whose flags changed; events of this batch were inserted as they end.
+        inserted = {row.pk for row in self.rows}
+        if superseded := self.superseded - inserted:
+            CoklitEvent.objects.filter(pk__in=superseded).update(stands=False)
+        if conflicted := self.conflicted - inserted:
+            CoklitEvent.objects.filter(pk__in=conflicted).update(conflict=True)
+        if to_pending := self.to_pending - inserted:
+            CoklitEvent.objects.filter(pk__in=to_pending).update(verification=PENDING)
+        if cleared := self.cleared - self.to_pending - inserted:
+            CoklitEvent.objects.filter(pk__in=cleared).update(verification="")
 
-        total = figures.delta([self.before[v.pk] for v in changed], [*changed, *self.new_voters])
+        total = figures.delta(
+            [self.before[v.pk] for v in changed], [*changed, *(v for v, _ in self.new_voters)]
+        )
         if self.accepted:
             total.setdefault(self.tps.code, Counter())["results"] += self.accepted
         figures.apply(total, synced={self.tps.code: self.app_version})
@@ -521,3 +528,42 @@ class _Batch:
                 done[(self.tps.code, at.astimezone(self.tzinfo).date())] += 1
         if done:
             figures.record_daily(dict(done))
+
+
+OUTCOME_COLUMNS = (
+    # (field, PostgreSQL array type)
+    ("status", "text"),
+    ("tms_reason", "smallint"),
+    ("dps_tps_id", "text"),
+    ("verification", "text"),
+    ("conflict", "boolean"),
+    ("outcome_at", "timestamptz"),
+    ("outcome_event_id", "uuid"),
+    ("updated_at", "timestamptz"),
+)
+
+
+def write_outcomes(voters: list[Voter]) -> None:
+    """Write the coklit state of these voters: one statement on PostgreSQL.
+
+    Django's bulk_update builds a CASE per row and column: 7 s for 1,000 voters here, against
+    a few milliseconds for one UPDATE joined to unnest()ed arrays.
+    """
+    if not voters:
+        return
+    if connection.vendor != "postgresql":
+        for v in voters:
+            Voter.objects.filter(pk=v.pk).update(**{f: getattr(v, f) for f, _ in OUTCOME_COLUMNS})
+        return
+    table = Voter._meta.db_table
+    sets = ", ".join(f"{f} = d.{f}" for f, _ in OUTCOME_COLUMNS)
+    arrays = ", ".join(f"%s::{t}[]" for _, t in OUTCOME_COLUMNS)
+    names = ", ".join(f for f, _ in OUTCOME_COLUMNS)
+    params = [[v.pk for v in voters]]
+    params += [[getattr(v, f) for v in voters] for f, _ in OUTCOME_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS v SET {sets} FROM unnest(%s::bigint[], {arrays}) "
+            f"AS d(id, {names}) WHERE v.id = d.id",
+            params,
+        )
