@@ -266,3 +266,10 @@ def test_the_openapi_schema_names_every_endpoint():
     schemas = response.json()["components"]["schemas"]
     assert schemas["SyncIn"]["properties"]["events"]["maxItems"] == 1000
     assert schemas["EventIn"]["additionalProperties"] is False
+
+
+def test_the_docs_are_served_from_the_project_not_a_cdn():
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"/static/ninja/swagger-ui-bundle.js" in response.content
+    assert b"cdn" not in response.content.lower()
