@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "axes",
+    "ninja",  # serves the API docs' own static files (no CDN)
     "kpu",
     "coklit",
 ]
