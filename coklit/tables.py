@@ -64,7 +64,7 @@ class ChildTable(tables.Table):
     target = NumColumn(verbose_name=_("Pemilih (Model A)"), attrs=_small())
     done = NumColumn(verbose_name=_("Selesai"), attrs=_small())
     ratio = tables.Column(
-        verbose_name=_("% selesai"),
+        verbose_name=_("Selesai (%)"),
         attrs={"th": {"class": "num", "title": DENOMINATOR}, "td": {"class": "num pct"}},
     )
     draft = tables.Column(
@@ -86,6 +86,8 @@ class ChildTable(tables.Table):
         order_by = ("code",)
         orderable = True
         empty_text = _("Tidak ada wilayah yang cocok.")
+        # What needs attention comes before the DPS state: on a phone it is what stays in view.
+        sequence = ("name", "code", "tps_count", "target", "done", "ratio", "exceptions", "...")
 
     def __init__(self, rows, *, area: Area, expected: float | None, **kwargs):
         exclude = []

@@ -52,6 +52,7 @@ def test_numbers_are_written_the_indonesian_way_and_english_is_available(world, 
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get(f"/wilayah/{world.regency.code}/").content.decode()
     assert "1,234,567" in html and "65.4%" in html
+    assert "Coklit done" in html and "Needs attention" in html
 
 
 def test_children_link_to_their_pages_with_htmx(world, login):
