@@ -1,6 +1,6 @@
 """Measure the dashboard on demo-like data: page weight, queries, server time of page and poll.
 
-    DJANGO_DEBUG=1 .venv/bin/python bin/bench_dashboard.py [--regency 62.71] [--voters-per-tps 300]
+    [DATABASE_URL=...] .venv/bin/python bin/bench_dashboard.py [--regency 62.71] [--runs 20]
 
 Seeds the demo structure (seed_demo) and, when the regency has no voters yet, synthetic voters
 with coklit outcomes spread over the coklit period (figures recounted from them), DPS drafts in
@@ -10,6 +10,7 @@ an unchanged poll (304) through Django's test client, as the KPU user, and print
 
 import argparse
 import datetime as dt
+import gzip
 import os
 import random
 import statistics
@@ -19,7 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpu.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")
+# Measured as in production (DEBUG off), with the test conveniences (local secret, hosts).
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_TESTING", "1")
 
 import django  # noqa: E402
 
@@ -28,9 +31,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries, transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from coklit import figures  # noqa: E402
@@ -122,6 +124,28 @@ def seed_voters(regency: Area, per_tps: int, progress: float, rng: random.Random
     return n
 
 
+class Counter:
+    """Counts the queries run inside it (whatever DEBUG says)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._cm = connection.execute_wrapper(self)
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._cm.__exit__(*exc)
+
+    def __len__(self):
+        return self.n
+
+
 def timed(client: Client, url: str, runs: int, **headers) -> tuple[float, object]:
     times = []
     response = None
@@ -152,36 +176,38 @@ def main():
 
     client = Client()
     client.force_login(User.objects.get(username=f"kpu-{args.regency}"))
-    css = Path(finders.find("css/app.css")).stat().st_size
-    js = sum(
-        Path(finders.find(f)).stat().st_size
-        for f in ("vendor/htmx-2.0.8.min.js", "js/dashboard.js")
-    )
+    assets = [
+        Path(finders.find(f)).read_bytes()
+        for f in ("css/app.css", "vendor/htmx-2.0.8.min.js", "js/dashboard.js")
+    ]
+    css = len(assets[0])
+    js = len(assets[1]) + len(assets[2])
+    assets_gz = sum(len(gzip.compress(a)) for a in assets)
     district = Area.objects.filter(parent=regency).order_by("code").first()
     village = Area.objects.filter(parent=district).order_by("code").first()
     tps = Area.objects.filter(parent=village).order_by("code").first()
     live = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "live"}
     print(
-        f"{'page':<28}{'HTML B':>8}{'total B':>9}{'queries':>8}{'page ms':>9}"
+        f"{'page':<28}{'HTML B':>8}{'total B':>9}{'gzip B':>8}{'queries':>8}{'page ms':>9}"
         f"{'partial ms':>11}{'304 ms':>8}{'304 q':>6}"
     )
     for area in (regency, district, village, tps):
         url = f"/wilayah/{area.code}/"
         client.get(url)  # warm up templates and connections
-        reset_queries()
-        with CaptureQueriesContext(connection) as q:
+        with Counter() as q:
             page = client.get(url)
         assert page.status_code == 200, page.status_code
         ms_page, _ = timed(client, url, args.runs)
         ms_part, part = timed(client, url, args.runs, **live)
         etag = part["ETag"]
-        with CaptureQueriesContext(connection) as q304:
+        with Counter() as q304:
             r = client.get(url, HTTP_IF_NONE_MATCH=etag, **live)
         assert r.status_code == 304, r.status_code
         ms_304, _ = timed(client, url, args.runs, HTTP_IF_NONE_MATCH=etag, **live)
         html = len(page.content)
         print(
-            f"{area.title[:27]:<28}{html:>8,}{html + css + js:>9,}{len(q):>8}{ms_page:>9.1f}"
+            f"{area.title[:27]:<28}{html:>8,}{html + css + js:>9,}"
+            f"{len(gzip.compress(page.content)) + assets_gz:>8,}{len(q):>8}{ms_page:>9.1f}"
             f"{ms_part:>11.1f}{ms_304:>8.1f}{len(q304):>6}"
         )
     print(f"assets: app.css {css:,} B, JS (htmx + dashboard.js) {js:,} B; DEBUG={settings.DEBUG}")
