@@ -30,9 +30,17 @@ def test_a_change_through_figures_appears_on_the_open_page_without_reload(
     """
     world, voters = data
     page = open_as(world.pps)
+    polls = []
+    page.on(
+        "requestfinished",
+        lambda r: r.headers.get("hx-target") == "live" and polls.append(r.all_headers()),
+    )
     page.goto(f"{live_server.url}/wilayah/{world.village.code}/")
     figure = page.locator(".fig.main b")
     expect(figure).to_have_text("0,0%")
+    # Unchanged polls are revalidated by the browser with the ETag (answered 304).
+    page.wait_for_timeout(2500)
+    assert any("if-none-match" in h for h in polls), polls
     page.evaluate("window.notReloaded = true")
     set_outcome(voters[0], status="MS")
     expect(figure).to_have_text("25,0%", timeout=10_000)
