@@ -12,6 +12,7 @@ UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
 # url name -> (method, levels the URL exists for (None: all), roles allowed to use it (None: all))
 MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-area": ("get", None, None),
+    "coklit-area-search": ("get", None, None),
 }
 
 
