@@ -3,8 +3,10 @@ the PPS verifies the last result and submits, the PPK approves, the KPU establis
 
 import os
 import re
+import threading
 
 import pytest
+from django.db import connections
 
 from coklit.models import DpsDraft
 from kpu.models import AuditEntry
@@ -43,6 +45,12 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+    # The live server answers each kept-alive browser connection in a thread that closes its
+    # database connection only when the socket closes: wait for them, or PostgreSQL refuses
+    # to drop the test database at the end of the session.
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=5)
 
 
 def open_as(browser, live_server, user, errors):
@@ -62,6 +70,16 @@ def open_as(browser, live_server, user, errors):
 
 
 def test_pps_submits_ppk_approves_kpu_establishes(browser, live_server):
+    try:
+        walk_the_chain(browser, live_server)
+    finally:
+        # ORM calls made while Playwright runs use a connection of their own (Playwright
+        # switches greenlets and Django keeps a connection per context): close it, or
+        # PostgreSQL refuses to drop the test database at the end of the session.
+        connections.close_all()
+
+
+def walk_the_chain(browser, live_server):
     from playwright.sync_api import expect
 
     world = build_world()
