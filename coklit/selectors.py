@@ -4,7 +4,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,10 +102,11 @@ def dps_draft_of(*, village: Area) -> DpsDraft:
     return DpsDraft.objects.filter(village=village).first() or DpsDraft(village=village)
 
 
-def village_figures(village: Area) -> dict[str, int]:
+def village_figures(village: Area, *, draft: DpsDraft | None = None) -> dict[str, int]:
     """The figures to show for a village: the ones frozen at submission while its draft is
     locked (SPEC 8), else the live sums of its TPS rows."""
-    draft = DpsDraft.objects.filter(village=village).only("status", "frozen").first()
+    if draft is None:
+        draft = DpsDraft.objects.filter(village=village).only("status", "frozen").first()
     if draft and draft.is_locked and draft.frozen.get("village"):
         return dict(draft.frozen["village"])
     return area_figures(area=village)
@@ -402,9 +403,9 @@ class TimelineEntry:
 def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineEntry]:
     """The audit entries of a village and its TPS, newest first, times in the election zone."""
     qs = (
-        AuditEntry.objects.filter(
-            Q(area_code=village.code) | Q(area_code__startswith=village.code + ".")
-        )
+        # Only what this feature writes, all of it under the village's code: account actions
+        # (tokens, users) are not part of the DPS story.
+        AuditEntry.objects.filter(area_code=village.code, action__in=list(AUDIT_LABELS))
         .select_related("user")
         .order_by("-at", "-pk")
     )

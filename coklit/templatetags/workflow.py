@@ -35,7 +35,7 @@ def allowed_actions(user, village: Area, draft: DpsDraft) -> dict[str, bool]:
 
 def village_workflow_context(user, village: Area, *, timeline_limit: int | None = 20) -> dict:
     draft = selectors.dps_draft_of(village=village)
-    figs = selectors.village_figures(village)
+    figs = selectors.village_figures(village, draft=draft)
     target = figs["target_l"] + figs["target_p"]
     actions = allowed_actions(user, village, draft)
     return {

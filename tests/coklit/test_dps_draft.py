@@ -414,3 +414,18 @@ def test_voters_of_a_locked_village_stay_as_they_are(world):
     with pytest.raises(DomainError, match="terkunci"):
         services.village_editable_or_raise(world.village)
     assert Voter.objects.get(pk=voters[0].pk).status == "MS"
+
+
+def test_the_drafts_page_costs_the_same_queries_for_few_and_many_drafts(world, login):
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.kpu)
+    url = reverse("coklit-dps-list", args=[world.regency.code])
+    DpsDraft.objects.create(village=world.village, status=S.SUBMITTED)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for village in world.district.children.exclude(code=world.village.code):
+        DpsDraft.objects.create(village=village, status=S.APPROVED)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
