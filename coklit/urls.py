@@ -1,8 +1,27 @@
 from django.urls import path
 
-from coklit import views
+from coklit import views, workflow_views
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
     path("wilayah/<str:code>/cari/", views.search, name="coklit-area-search"),
+    # Verification and DPS drafts (SPEC 8).
+    path("wilayah/<str:code>/verifikasi/", workflow_views.queue, name="coklit-queue"),
+    path(
+        "wilayah/<str:code>/verifikasi/setujui-semua/",
+        workflow_views.queue_approve_all,
+        name="coklit-queue-approve-all",
+    ),
+    path("wilayah/<str:code>/dps/", workflow_views.dps_list, name="coklit-dps-list"),
+    path("verifikasi/<uuid:event_id>/", workflow_views.event_verify, name="coklit-event-verify"),
+    path("pemilih/<int:voter_id>/nik/", workflow_views.nik_reveal, name="coklit-nik-reveal"),
+    *[
+        path(
+            f"dps/<str:code>/{action}/",
+            workflow_views.dps_action,
+            {"action": action},
+            name=f"coklit-dps-{action}",
+        )
+        for action in ("submit", "approve", "return", "establish", "reopen")
+    ],
 ]

@@ -13,7 +13,22 @@ UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
 MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-area": ("get", None, None),
     "coklit-area-search": ("get", None, None),
+    # Verification and DPS drafts (SPEC 8): PPK and KPU may look at a village's queue.
+    "coklit-queue": ("get", {4}, None),
+    "coklit-dps-list": ("get", {2, 3, 4}, None),
+    "coklit-queue-approve-all": ("post", {5}, {"pps"}),
+    "coklit-dps-submit": ("post", {4}, {"pps"}),
+    "coklit-dps-approve": ("post", {4}, {"ppk"}),
+    "coklit-dps-return": ("post", {4}, {"ppk"}),
+    "coklit-dps-establish": ("post", {4}, {"kpu"}),
+    "coklit-dps-reopen": ("post", {4}, {"kpu"}),
 }
+
+# POST URLs keyed by an event or a voter id (not an area code), scoped through the event's TPS
+# or the voter's village: tests/coklit/test_verification.py
+# (test_only_the_pps_of_the_village_verifies) and tests/coklit/test_nik_reveal.py prove them
+# against every persona.
+UNSCOPED |= {"coklit-event-verify", "coklit-nik-reveal"}
 
 
 def _names(patterns, prefix=""):

@@ -5,6 +5,7 @@ skipped locally and fail in CI (CI=1), where a missing browser is a broken setup
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,12 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    # The live server answers each kept-alive browser connection in a thread that closes its
+    # database connection only when the socket closes: wait for them, or PostgreSQL refuses
+    # to drop the test database at the end of the session.
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=5)
 
 
 @pytest.fixture

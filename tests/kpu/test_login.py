@@ -50,3 +50,9 @@ def test_english_is_available(world, login):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get("/wilayah/62.71.01.1001/")
     assert 'lang="en"' in response.content.decode()
+
+
+def test_indonesian_is_the_default_whatever_the_browser_says(world, login):
+    client = login(world.pps)
+    response = client.get("/wilayah/62.71.01.1001/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="id"' in response.content.decode()

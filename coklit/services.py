@@ -1,0 +1,598 @@
+"""State changes of coklit: verifying field results and the DPS draft approval chain (SPEC 8).
+
+Every function here is atomic, locks the rows it decides on (the village's DPS draft first, then
+voters, then events: one order everywhere, so two requests never deadlock), checks the actor's
+role and area, raises DomainError with a message an officer can act on, keeps the figures of the
+TPS in step in the same transaction, and writes the audit log.
+
+Why the draft row is locked first even by a verification: submitting a draft reads the queue
+size and freezes the figures. Holding the same row lock makes "verify" and "submit" strictly one
+after the other, so no result can slip into a village between the check and the freeze.
+"""
+
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from coklit import figures, selectors
+from coklit.models import CoklitEvent, DpsDraft, Voter
+from kpu.models import Area, Role, User, audit
+from kpu.scoping import can_act
+from kpu.services import DomainError
+
+
+class Refused(DomainError):
+    """The actor may see the thing but their role may not do this (a 403, not a 404)."""
+
+
+STALE = gettext_noop("Draf DPS ini sudah berubah; muat ulang halaman.")
+
+V = Voter
+
+
+# --- the lock -----------------------------------------------------------------------------------
+
+
+def dps_draft_for_update(village: Area | str) -> DpsDraft:
+    """The village's draft, created on first use, locked for the rest of the transaction."""
+    code = village if isinstance(village, str) else village.code
+    DpsDraft.objects.get_or_create(village_id=code)
+    return DpsDraft.objects.select_for_update().select_related("village").get(pk=code)
+
+
+def lock_message(draft: DpsDraft) -> str:
+    """Why the voters of a locked village cannot change, and who can unlock it."""
+    village = draft.village.title
+    if draft.status == DpsDraft.Status.SUBMITTED:
+        return _(
+            "Draf DPS %(village)s sudah diajukan ke PPK: data pemilih terkunci. "
+            "PPK dapat mengembalikan draf bila masih perlu diperbaiki."
+        ) % {"village": village}
+    if draft.status == DpsDraft.Status.APPROVED:
+        return _(
+            "Draf DPS %(village)s sudah disetujui PPK: data pemilih terkunci. "
+            "KPU dapat membuka kembali draf dengan alasan."
+        ) % {"village": village}
+    return _(
+        "Draf DPS %(village)s sudah ditetapkan KPU: data pemilih terkunci. "
+        "KPU dapat membuka kembali draf dengan alasan."
+    ) % {"village": village}
+
+
+def village_editable_or_raise(village: Area | str) -> DpsDraft:
+    """Lock the village's draft and refuse if it is submitted, approved or established.
+
+    Anything that changes a village's voters (verification here, the sync API) calls this
+    inside its transaction: the row lock orders it against a concurrent submission.
+    """
+    draft = dps_draft_for_update(village)
+    if draft.is_locked:
+        raise DomainError(lock_message(draft))
+    return draft
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+# Voter fields a pantarlih may correct (an "ubah"), as the import columns name them.
+EDITABLE_FIELDS = (
+    "nkk",
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_kawin",
+    "alamat",
+    "rt",
+    "rw",
+    "disabilitas",
+    "ktp_el",
+)
+
+
+def change_new_value(value):
+    """A change is stored as the new value; tolerate {"old": .., "new": ..} as well."""
+    if isinstance(value, dict) and "new" in value:
+        return value["new"]
+    return value
+
+
+def _coerce(field: str, value):
+    """The model value of a change as the device sent it; DomainError when it cannot be one."""
+    bad = DomainError(
+        _("Perubahan %(field)s tidak valid (%(value)s): tolak hasil ini dengan catatan.")
+        % {"field": field, "value": value}
+    )
+    if field in ("nik", "nkk"):
+        value = str(value).strip()
+        if not re.fullmatch(r"\d{16}", value):
+            raise bad
+        return value
+    if field == "tanggal_lahir":
+        if isinstance(value, dt.date):
+            return value
+        for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                return dt.datetime.strptime(str(value), fmt).date()
+            except ValueError:
+                continue
+        raise bad
+    if field == "jenis_kelamin":
+        value = str(value).upper()
+        if value not in V.Sex.values:
+            raise bad
+        return value
+    if field == "status_kawin":
+        value = str(value).upper()
+        if value not in V.Marital.values:
+            raise bad
+        return value
+    if field == "ktp_el":
+        if isinstance(value, bool):
+            return value
+        if str(value).upper() in ("S", "1", "TRUE", "YA"):
+            return True
+        if str(value).upper() in ("B", "0", "FALSE", "TIDAK", ""):
+            return False
+        raise bad
+    if field == "disabilitas":
+        items = value if isinstance(value, list) else str(value).split(",")
+        codes = sorted({int(str(i).strip()) for i in items if str(i).strip()})
+        if any(c not in range(1, 7) for c in codes):
+            raise bad
+        return ",".join(str(c) for c in codes)
+    return str(value)[: V._meta.get_field(field).max_length]
+
+
+def _standing_check(event: CoklitEvent, voter: Voter | None) -> None:
+    if (
+        voter is None
+        or not event.stands
+        or voter.verification != V.Verification.PENDING
+        or event.verification in (V.Verification.APPROVED, V.Verification.REJECTED)
+        or (voter.outcome_event_id and voter.outcome_event_id != event.pk)
+    ):
+        raise DomainError(
+            _(
+                "Hasil ini tidak lagi menunggu verifikasi: sudah diverifikasi atau digantikan "
+                "hasil yang lebih baru. Muat ulang antrean."
+            )
+        )
+
+
+def _approve(event: CoklitEvent, voter: Voter) -> dict:
+    """Approve the standing outcome; returns what changed, for the audit log."""
+    changed: dict = {}
+    if event.outcome == CoklitEvent.Outcome.MS and event.changes and voter.status == V.Status.UBAH:
+        for field, raw in event.changes.items():
+            if field not in EDITABLE_FIELDS:
+                continue
+            new = _coerce(field, change_new_value(raw))
+            old = getattr(voter, field)
+            if old != new:
+                changed[field] = [str(old), str(new)]
+                setattr(voter, field, new)
+    if (
+        voter.status == V.Status.TMS
+        and voter.tms_reason == 8
+        and voter.dps_tps_id is None
+        and event.target_tps
+    ):
+        # The device names the target TPS by number; the DPS counts the voter there.
+        target = f"{voter.village_id}.{event.target_tps:03d}"
+        if not Area.objects.filter(code=target).exists():
+            raise DomainError(
+                _("TPS tujuan %(tps)s tidak ada di kelurahan ini: tolak hasil ini dengan catatan.")
+                % {"tps": target}
+            )
+        voter.dps_tps_id = target
+    # A plain MS needs no verification once its conflict is settled (SPEC 4).
+    plain_ms = voter.status == V.Status.MS
+    voter.verification = V.Verification.NONE if plain_ms else V.Verification.APPROVED
+    return changed
+
+
+def _reject(event: CoklitEvent, voter: Voter) -> None:
+    """Reject the standing outcome (see the README, "Verification and DPS drafts").
+
+    - TMS (and a plain MS that stood in a conflict): the voter goes back to BELUM, so the
+      pantarlih visits again; the event no longer stands, so the next visit is not a conflict.
+    - UBAH: the voter stays MS without the changes (the visit happened; the data did not change).
+    - BARU: the new voter is kept but rejected: counted neither as baru nor in the DPS.
+    """
+    if voter.status in (V.Status.TMS, V.Status.MS):
+        voter.status = V.Status.BELUM
+        voter.tms_reason = None
+        voter.dps_tps = None
+        voter.verification = V.Verification.NONE
+        voter.outcome_at = None
+        voter.outcome_event = None
+        event.stands = False
+    elif voter.status == V.Status.UBAH:
+        voter.status = V.Status.MS
+        voter.verification = V.Verification.NONE
+    else:  # BARU
+        voter.verification = V.Verification.REJECTED
+
+
+def _settle(event: CoklitEvent, voter: Voter, *, by: User, decision: str, note: str, now) -> dict:
+    """Approve or reject one standing event of a locked voter (no figures, no audit)."""
+    was_conflict = voter.conflict
+    changed = _approve(event, voter) if decision == "approve" else {}
+    if decision == "reject":
+        _reject(event, voter)
+    if was_conflict:
+        # Settled: both events stay in the log, the standing outcome is the one decided on.
+        voter.conflict = False
+        CoklitEvent.objects.filter(voter=voter, conflict=True).exclude(pk=event.pk).update(
+            conflict=False
+        )
+        event.conflict = False
+    event.verification = V.Verification.APPROVED if decision == "approve" else "rejected"
+    event.verified_by = by
+    event.verified_at = now
+    event.verification_note = note
+    event.save(
+        update_fields=[
+            "verification",
+            "verified_by",
+            "verified_at",
+            "verification_note",
+            "stands",
+            "conflict",
+        ]
+    )
+    voter.save()
+    return {"changes": changed, "conflict": was_conflict}
+
+
+def _check_verifier(by: User, village: Area) -> None:
+    if not can_act(by, Role.PPS, village):
+        raise Refused(
+            _("Hanya PPS %(village)s yang dapat memverifikasi hasil coklit di sini.")
+            % {"village": village.title}
+        )
+
+
+@transaction.atomic
+def event_verify(*, event: CoklitEvent, by: User, decision: str, note: str = "") -> CoklitEvent:
+    """Approve or reject one result waiting in the PPS's queue (SPEC 8).
+
+    Only a PPS of the event's village; the event must stand and wait for verification;
+    a rejection needs a note (the pantarlih reads it); refused while the draft is locked.
+    """
+    note = (note or "").strip()
+    village = Area.objects.get(code=event.tps.parent_id)
+    _check_verifier(by, village)
+    if decision not in ("approve", "reject"):
+        raise DomainError(_("Pilih setujui atau tolak."))
+    if decision == "reject" and not note:
+        raise DomainError(_("Tulis alasan penolakan agar pantarlih tahu apa yang harus diperiksa."))
+    village_editable_or_raise(village)
+    voter = (
+        Voter.objects.select_for_update().filter(pk=event.voter_id).first()
+        if event.voter_id
+        else None
+    )
+    event = CoklitEvent.objects.select_for_update().get(pk=event.pk)
+    _standing_check(event, voter)
+    before = _copy(voter)
+    done = _settle(event, voter, by=by, decision=decision, note=note, now=timezone.now())
+    figures.apply(figures.delta([before], [voter]))
+    audit(
+        user=by,
+        action=f"verify_{decision}",
+        area_code=village.code,
+        target=str(event.pk),
+        note=note,
+        voter=voter.pk,
+        tps=event.tps_id,
+        outcome=event_outcome_code(event, voter_status=before.status),
+        **done,
+    )
+    return event
+
+
+@transaction.atomic
+def tps_queue_approve_all(
+    *, tps: Area, by: User, event_ids: list[str] | None = None, note: str = ""
+) -> int:
+    """Approve every result of one TPS waiting in the queue, in one transaction.
+
+    Conflicts are left out: each needs the PPS to look at both results and decide. When
+    `event_ids` is given (the rows the PPS saw on the page), only those are approved, so a
+    result synced after the page was loaded is never approved unseen.
+    """
+    village = Area.objects.get(code=tps.parent_id)
+    _check_verifier(by, village)
+    village_editable_or_raise(village)
+    voters = list(
+        Voter.objects.select_for_update()
+        .filter(tps=tps, verification=V.Verification.PENDING, conflict=False)
+        .order_by("pk")
+    )
+    events = {
+        e.voter_id: e
+        for e in CoklitEvent.objects.select_for_update()
+        .filter(voter__in=voters, stands=True)
+        .exclude(verification__in=[V.Verification.APPROVED, V.Verification.REJECTED])
+        .order_by("voter_id", "recorded_at")
+    }
+    wanted = {str(i) for i in event_ids} if event_ids else None
+    before, after, approved = [], [], []
+    now = timezone.now()
+    for voter in voters:
+        event = events.get(voter.pk)
+        if event is None or (voter.outcome_event_id and voter.outcome_event_id != event.pk):
+            continue
+        if wanted is not None and str(event.pk) not in wanted:
+            continue
+        before.append(_copy(voter))
+        _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        after.append(voter)
+        approved.append(str(event.pk))
+    if not approved:
+        raise DomainError(_("Tidak ada hasil di %(tps)s yang menunggu verifikasi.") % {"tps": tps})
+    figures.apply(figures.delta(before, after))
+    audit(
+        user=by,
+        action="verify_approve_all",
+        area_code=village.code,
+        target=tps.code,
+        note=note,
+        tps=tps.code,
+        count=len(approved),
+        events=approved,
+    )
+    return len(approved)
+
+
+def _copy(voter: Voter) -> Voter:
+    """A detached copy of a voter as it is now (the "before" of a figures delta)."""
+    copy = Voter()
+    copy.__dict__.update({k: v for k, v in voter.__dict__.items() if k != "_state"})
+    return copy
+
+
+def event_outcome_code(event: CoklitEvent, *, voter_status: str | None = None) -> str:
+    """`MS`, `UBAH`, `TMS 4` or `BARU`: how officers name an outcome."""
+    if event.outcome == CoklitEvent.Outcome.TMS:
+        return f"TMS {event.tms_reason}"
+    if event.outcome == CoklitEvent.Outcome.MS and event.changes:
+        return "UBAH"
+    return event.outcome
+
+
+# --- the DPS draft chain --------------------------------------------------------------------------
+
+S = DpsDraft.Status
+
+
+def _transition(
+    *,
+    village: Area,
+    by: User,
+    role: Role,
+    who: str,
+    sources: tuple[str, ...],
+    action: str,
+    note: str,
+    ba_number: str,
+    expected_status: str | None,
+    reason_required: bool = False,
+):
+    """Lock the draft, check actor, state and reason; the caller then changes and saves it."""
+    note, ba_number = (note or "").strip(), (ba_number or "").strip()
+    if not can_act(by, role, village):
+        raise Refused(who)
+    draft = dps_draft_for_update(village)
+    if expected_status and expected_status != draft.status:
+        raise DomainError(_(STALE))
+    if draft.status not in sources:
+        if expected_status:
+            raise DomainError(_(STALE))
+        raise DomainError(
+            _("Draf DPS ini berstatus %(status)s: tidak dapat %(action)s.")
+            % {"status": draft.get_status_display(), "action": action}
+        )
+    if reason_required and not note:
+        raise DomainError(_("Alasan wajib diisi: tulis apa yang harus diperbaiki dan mengapa."))
+    return draft, note, ba_number
+
+
+def _save_transition(draft: DpsDraft, *, target: str, by: User, action: str, note, ba_number):
+    previous = draft.status
+    draft.status = target
+    draft.stage_since = timezone.now()
+    draft.note = note
+    if ba_number:
+        draft.ba_number = ba_number
+    draft.save()
+    audit(
+        user=by,
+        action=f"dps_{action}",
+        area_code=draft.village_id,
+        target=draft.village_id,
+        note=note,
+        ba_number=ba_number,
+        status_from=previous,
+        status_to=target,
+    )
+    return draft
+
+
+@transaction.atomic
+def dps_draft_submit(
+    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
+) -> DpsDraft:
+    """PPS submits the village's draft: needs 100% coklit and an empty queue; freezes figures."""
+    draft, note, ba_number = _transition(
+        village=village,
+        by=by,
+        role=Role.PPS,
+        who=_("Hanya PPS %(village)s yang dapat mengajukan draf DPS ini.")
+        % {"village": village.title},
+        sources=(S.DRAFT, S.RETURNED),
+        action=_("diajukan"),
+        note=note,
+        ba_number=ba_number,
+        expected_status=expected_status,
+    )
+    totals = selectors.area_figures(area=village)
+    target = totals["target_l"] + totals["target_p"]
+    if target == 0:
+        raise DomainError(
+            _("Belum ada pemilih di daftar kelurahan ini: draf tidak dapat diajukan.")
+        )
+    if totals["done"] < target:
+        raise DomainError(
+            _(
+                "Coklit belum 100%%: %(left)s dari %(target)s pemilih belum dicoklit. "
+                "Selesaikan coklit dulu, lalu ajukan lagi."
+            )
+            % {"left": target - totals["done"], "target": target}
+        )
+    if totals["pending"] or totals["conflicts"]:
+        raise DomainError(
+            _(
+                "Antrean verifikasi belum kosong: %(pending)s hasil menunggu verifikasi "
+                "(%(conflicts)s konflik). Selesaikan antrean dulu."
+            )
+            % {"pending": totals["pending"], "conflicts": totals["conflicts"]}
+        )
+    draft.frozen = {
+        "at": timezone.now().isoformat(),
+        "village": totals,
+        "tps": {child.code: figs for child, figs in selectors.children_figures(area=village)},
+    }
+    return _save_transition(
+        draft, target=S.SUBMITTED, by=by, action="submit", note=note, ba_number=ba_number
+    )
+
+
+@transaction.atomic
+def dps_draft_approve(
+    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
+) -> DpsDraft:
+    """PPK of the district approves a submitted draft; keeps a snapshot of every voter."""
+    draft, note, ba_number = _transition(
+        village=village,
+        by=by,
+        role=Role.PPK,
+        who=_("Hanya PPK kecamatan ini yang dapat menyetujui draf DPS %(village)s.")
+        % {"village": village.title},
+        sources=(S.SUBMITTED,),
+        action=_("disetujui"),
+        note=note,
+        ba_number=ba_number,
+        expected_status=expected_status,
+    )
+    draft.approved_snapshot = selectors.village_snapshot(village=village)
+    return _save_transition(
+        draft, target=S.APPROVED, by=by, action="approve", note=note, ba_number=ba_number
+    )
+
+
+@transaction.atomic
+def dps_draft_return_(
+    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
+) -> DpsDraft:
+    """PPK returns a submitted draft to the PPS with a reason; the village is editable again."""
+    draft, note, ba_number = _transition(
+        village=village,
+        by=by,
+        role=Role.PPK,
+        who=_("Hanya PPK kecamatan ini yang dapat mengembalikan draf DPS %(village)s.")
+        % {"village": village.title},
+        sources=(S.SUBMITTED,),
+        action=_("dikembalikan"),
+        note=note,
+        ba_number=ba_number,
+        expected_status=expected_status,
+        reason_required=True,
+    )
+    return _save_transition(
+        draft, target=S.RETURNED, by=by, action="return", note=note, ba_number=ba_number
+    )
+
+
+@transaction.atomic
+def dps_draft_establish(
+    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
+) -> DpsDraft:
+    """KPU establishes (menetapkan) an approved draft: final until reopened."""
+    draft, note, ba_number = _transition(
+        village=village,
+        by=by,
+        role=Role.KPU,
+        who=_("Hanya KPU yang dapat menetapkan draf DPS %(village)s.") % {"village": village.title},
+        sources=(S.APPROVED,),
+        action=_("ditetapkan"),
+        note=note,
+        ba_number=ba_number,
+        expected_status=expected_status,
+    )
+    return _save_transition(
+        draft, target=S.ESTABLISHED, by=by, action="establish", note=note, ba_number=ba_number
+    )
+
+
+@transaction.atomic
+def dps_draft_reopen(
+    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
+) -> DpsDraft:
+    """KPU reopens an approved or established draft with a reason: back to `draft`.
+
+    The approval snapshot is kept, so the reopened draft shows what changed since then.
+    """
+    draft, note, ba_number = _transition(
+        village=village,
+        by=by,
+        role=Role.KPU,
+        who=_("Hanya KPU yang dapat membuka kembali draf DPS %(village)s.")
+        % {"village": village.title},
+        sources=(S.APPROVED, S.ESTABLISHED),
+        action=_("dibuka kembali"),
+        note=note,
+        ba_number=ba_number,
+        expected_status=expected_status,
+        reason_required=True,
+    )
+    draft.frozen = {}
+    return _save_transition(
+        draft, target=S.DRAFT, by=by, action="reopen", note=note, ba_number=ba_number
+    )
+
+
+DPS_ACTIONS = {
+    "submit": dps_draft_submit,
+    "approve": dps_draft_approve,
+    "return": dps_draft_return_,
+    "establish": dps_draft_establish,
+    "reopen": dps_draft_reopen,
+}
+
+
+# --- NIK reveal -----------------------------------------------------------------------------------
+
+
+def voter_nik_reveal(*, voter: Voter, by: User, reason: str) -> str:
+    """The full NIK of one voter for a PPS/PPK/KPU user in scope, with the reason logged."""
+    reason = (reason or "").strip()
+    if by.role not in (Role.PPS, Role.PPK, Role.KPU):
+        raise Refused(_("Hanya PPS, PPK dan KPU yang dapat membuka NIK lengkap."))
+    if not reason:
+        raise DomainError(_("Tulis alasan membuka NIK ini; alasan dicatat di log audit."))
+    audit(
+        user=by,
+        action="nik_reveal",
+        area_code=voter.village_id,
+        target=str(voter.pk),
+        note=reason,
+        tps=voter.tps_id,
+    )
+    return voter.nik

@@ -1,0 +1,131 @@
+"""Helpers of the verification and DPS draft tests: voters and field results as the sync API
+will make them (the event, the voter's new status, the figures, in one transaction)."""
+
+import datetime as dt
+import itertools
+
+from django.db import transaction
+from django.utils import timezone
+
+from coklit import figures
+from coklit.models import CoklitEvent, Voter
+from coklit.services import _copy
+
+_nik = itertools.count(1)
+
+
+def make_voter(tps, **kw) -> Voter:
+    """A voter of the starting list (Model A), counted in the figures."""
+    n = next(_nik)
+    defaults = dict(
+        tps=tps,
+        village=tps.parent,
+        nkk=f"62710101{n:08d}",
+        nik=f"62710141{n:08d}",
+        nama=f"Pemilih {n}",
+        tanggal_lahir=dt.date(1990, 1, 1),
+        jenis_kelamin="P" if n % 2 else "L",
+        status_kawin="B",
+    )
+    with transaction.atomic():
+        v = Voter.objects.create(**defaults | kw)
+        figures.apply(figures.delta([], [v]))
+    return v
+
+
+def record(
+    voter: Voter,
+    outcome: str = "MS",
+    *,
+    tms_reason=None,
+    target_tps=None,
+    changes=None,
+    note="",
+    user=None,
+    recorded_at=None,
+    conflict=False,
+) -> CoklitEvent:
+    """A field result for a voter, applied as the sync API does."""
+    with transaction.atomic():
+        voter = Voter.objects.select_for_update().get(pk=voter.pk)
+        before = _copy(voter)
+        event = CoklitEvent.objects.create(
+            tps=voter.tps,
+            voter=voter,
+            outcome=outcome,
+            tms_reason=tms_reason,
+            target_tps=target_tps,
+            note=note,
+            changes=changes or {},
+            recorded_at=recorded_at or timezone.now(),
+            user=user,
+            conflict=conflict,
+        )
+        if outcome == "TMS":
+            voter.status, voter.tms_reason = "TMS", tms_reason
+            voter.dps_tps_id = f"{voter.village_id}.{target_tps:03d}" if tms_reason == 8 else None
+        elif changes:
+            voter.status, voter.tms_reason, voter.dps_tps = "UBAH", None, None
+        else:
+            voter.status, voter.tms_reason, voter.dps_tps = "MS", None, None
+        pending = outcome == "TMS" or bool(changes) or conflict
+        voter.verification = "pending" if pending else ""
+        event.verification = "pending" if pending else ""
+        event.save(update_fields=["verification"])
+        voter.conflict = conflict
+        voter.outcome_event, voter.outcome_at = event, event.recorded_at
+        voter.save()
+        figures.apply(figures.delta([before], [voter]))
+    return event
+
+
+def record_conflict(voter: Voter, first: dict, second: dict) -> tuple[CoklitEvent, CoklitEvent]:
+    """Two pantarlih record different outcomes: the later stands, both are in conflict."""
+    now = timezone.now()
+    a = record(voter, recorded_at=now - dt.timedelta(hours=2), **first)
+    b = record(voter, recorded_at=now - dt.timedelta(hours=1), conflict=True, **second)
+    CoklitEvent.objects.filter(pk=a.pk).update(stands=False, conflict=True)
+    return a, b
+
+
+def record_baru(tps, *, user=None, **kw) -> CoklitEvent:
+    """A new voter found in the field: waits for the PPS's verification."""
+    n = next(_nik)
+    with transaction.atomic():
+        voter = Voter.objects.create(
+            tps=tps,
+            village=tps.parent,
+            origin="BARU",
+            status="BARU",
+            verification="pending",
+            nkk=f"62710101{n:08d}",
+            nik=f"62710141{n:08d}",
+            nama=kw.pop("nama", f"Baru {n}"),
+            tanggal_lahir=dt.date(2007, 1, 1),
+            jenis_kelamin="L",
+            status_kawin="B",
+        )
+        event = CoklitEvent.objects.create(
+            tps=tps,
+            voter=voter,
+            outcome="BARU",
+            recorded_at=timezone.now(),
+            user=user,
+            verification="pending",
+            new_voter={"nama": voter.nama},
+        )
+        voter.outcome_event = event
+        voter.save()
+        figures.apply(figures.delta([], [voter]))
+    return event
+
+
+def complete_village(world, n_per_tps: int = 2) -> list[Voter]:
+    """Every voter of Pahandut found MS: coklit 100%, the queue empty."""
+    voters = []
+    for tps in (world.tps1, world.tps2):
+        for _ in range(n_per_tps):
+            v = make_voter(tps)
+            record(v, "MS")
+            voters.append(Voter.objects.get(pk=v.pk))
+    return voters
