@@ -1,15 +1,22 @@
 """The demo of a real regency: election, TPS sized like reality, users for every role.
 
-Voters and coklit progress are added on top of this by `seed_voters` and `seed_progress`.
+Voters are added on top of this by `seed_voters` (through the importer), and coklit progress by
+`seed_progress` (through the sync service of the API, as devices would send it).
 """
 
 import datetime as dt
 import random
+import time
+import uuid
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from coklit.figures import ensure_tps
+from coklit.importer import import_table
+from coklit.models import TpsFigures, Voter
+from coklit.synthetic import VoterFactory, as_table
 from kpu.models import Area, Pemilihan, Role, User
 from kpu.services import pemilihan_create
 
@@ -129,3 +136,319 @@ def example_logins(regency: Area) -> list[tuple[str, str]]:
         if user:
             out.append((user.username, f"{role.label} · {user.area.title}"))
     return out
+
+
+# --- voters -----------------------------------------------------------------------------------
+
+
+def planned_voters(tps_code: str, per_tps: int, seed: int) -> int:
+    """How many voters a demo TPS gets: per_tps give or take 10%, never over 600 (SPEC 5)."""
+    rng = random.Random(f"{seed}:{tps_code}")
+    spread = per_tps // 10
+    return max(1, min(MAX_VOTERS_PER_TPS, per_tps + rng.randint(-spread, spread)))
+
+
+def seed_voters(*, regency: Area, voters_per_tps: int, seed: int = 1) -> dict:
+    """Synthetic voters for every TPS of the regency that has fewer than planned.
+
+    Goes through the importer (the same checks, flags, COPY and figures as a real list), in one
+    transaction. A second run finds every TPS full and adds nothing.
+    """
+    pemilihan = Pemilihan.objects.filter(regency=regency).first()
+    voting_day = pemilihan.voting_day if pemilihan else timezone.localdate()
+    tps = list(
+        Area.objects.filter(level=Area.Level.TPS, code__startswith=regency.code + ".")
+        .select_related("parent")
+        .order_by("code")
+    )
+    have = dict(
+        Voter.objects.filter(tps__in=tps, origin=Voter.Origin.LIST)
+        .values_list("tps_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    plan = [
+        (t.parent_id, t.parent.name, t.tps_number, planned_voters(t.code, voters_per_tps, seed))
+        for t in tps
+    ]
+    plan = [(v, name, n, want - have.get(f"{v}.{n:03d}", 0)) for v, name, n, want in plan]
+    plan = [p for p in plan if p[3] > 0]
+    total = sum(have.values())
+    if not plan:
+        return {"created": 0, "voters": total, "flagged": 0}
+    used_niks: list[str] = []
+    used_nkks: list[str] = []
+    if have:  # a second run: new numbers must not repeat the ones already handed out
+        used_niks = list(Voter.objects.values_list("nik", flat=True).iterator(chunk_size=20_000))
+        used_nkks = list(Voter.objects.values_list("nkk", flat=True).iterator(chunk_size=20_000))
+    factory = VoterFactory(
+        seed=f"{seed}:voters:{total}",
+        voting_day=voting_day,
+        used_niks=used_niks,
+        used_nkks=used_nkks,
+    )
+    rows = [
+        row
+        for village, name, number, n in plan
+        for row in factory.tps_voters(village=village, village_name=name, tps=number, n=n)
+    ]
+    result = import_table(as_table(rows), source="seed_demo")
+    return {"created": result.voters, "voters": total + result.voters, "flagged": result.flagged}
+
+
+# --- coklit progress, through the sync service of the API ----------------------------------------
+
+# The mix of outcomes on the list (SPEC 4): most are MS, some corrected, some TMS.
+OUTCOME_MIX = [("MS", 87), ("UBAH", 5), ("TMS", 8)]
+# TMS reasons as they come in the field: deaths and moves lead.
+TMS_MIX = [(1, 33), (2, 9), (3, 2), (4, 32), (5, 10), (6, 2), (7, 2), (8, 7), (9, 3)]
+TMS_NOTES = {
+    1: [
+        "Surat keterangan kematian dari kelurahan",
+        "Akta kematian, diperlihatkan keluarga",
+        "Keterangan ketua RT, meninggal tahun lalu",
+    ],
+    2: ["Terdaftar dua kali di TPS ini", "Ganda dengan pemilih di RT sebelah"],
+    3: ["Belum 17 tahun pada hari pemungutan suara"],
+    4: ["Pindah ke luar kota, menurut keluarga", "Pindah domisili, KK baru di kabupaten lain"],
+    5: ["Tidak dikenal oleh ketua RT dan tetangga"],
+    6: ["Anggota TNI aktif"],
+    7: ["Anggota Polri aktif"],
+    8: ["Rumah lebih dekat ke TPS lain di kelurahan ini"],
+    9: ["Warga negara asing (paspor)", "Hak pilih dicabut putusan pengadilan"],
+}
+# New voters found in the field, per voter on the list checked.
+BARU_RATE = 0.02
+
+
+def load_sync():
+    """The sync service of the API, or None while it is not there (it ships separately)."""
+    try:
+        from coklit import sync
+    except ImportError:
+        return None
+    return sync if hasattr(sync, "sync_batch") else None
+
+
+def coklit_event(
+    rng: random.Random,
+    *,
+    voter: dict | None,
+    recorded_at: dt.datetime,
+    other_tps: list[int],
+    factory: VoterFactory | None = None,
+    village: Area | None = None,
+) -> dict:
+    """One field result shaped as the API receives it (SPEC 6).
+
+    `voter` is a dict of id, alamat, rt, status_kawin, ktp_el; None makes a new voter (BARU).
+    """
+    event = {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "voter": None,
+        "outcome": "MS",
+        "tms_reason": None,
+        "target_tps": None,
+        "note": "",
+        "changes": {},
+        "new_voter": None,
+        "recorded_at": recorded_at.isoformat(),
+    }
+    if voter is None:
+        person = factory.new_voter(village=village.code, village_name=village.name)
+        person["tanggal_lahir"] = person["tanggal_lahir"].isoformat()
+        person.pop("village", None)
+        person.pop("tps", None)
+        event.update(outcome="BARU", new_voter=person)
+        return event
+    event["voter"] = voter["id"]
+    kind = rng.choices(*zip(*OUTCOME_MIX, strict=True))[0]
+    if kind == "UBAH":
+        what = rng.random()
+        if what < 0.4:
+            changes = {"alamat": f"{voter['alamat'].split(' No. ')[0]} No. {rng.randint(1, 250)}"}
+        elif what < 0.6:
+            changes = {"rt": f"{rng.randint(1, 15):03d}"}
+        elif what < 0.8 and voter["status_kawin"] == "B":
+            changes = {"status_kawin": "S"}
+        else:
+            changes = {"ktp_el": "S" if not voter["ktp_el"] else "B"}
+        event["changes"] = changes
+    elif kind == "TMS":
+        reason = rng.choices(*zip(*TMS_MIX, strict=True))[0]
+        if reason == 8 and not other_tps:
+            reason = 4  # a village with one TPS has no other TPS to move to
+        event.update(outcome="TMS", tms_reason=reason)
+        if reason == 8:
+            event["target_tps"] = rng.choice(other_tps)
+        if reason in (1, 9) or rng.random() < 0.5:
+            event["note"] = rng.choice(TMS_NOTES[reason])
+    return event
+
+
+def _work_times(
+    rng: random.Random, n: int, *, start: dt.date, end: dt.date, now: dt.datetime, tz
+) -> list[dt.datetime]:
+    """n visit times on the days start..end in working hours, Sundays quieter, never after now."""
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    weights = [0.4 if d.weekday() == 6 else 1.0 for d in days]
+    out = []
+    for day in rng.choices(days, weights, k=n):
+        minute = rng.randint(8 * 60, 17 * 60 + 30)
+        when = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
+        out.append(min(when, now - dt.timedelta(minutes=rng.randint(1, 120))))
+    return sorted(out)
+
+
+def seed_progress(*, regency: Area, share: float, seed: int = 1, sync=None, log=None) -> dict:
+    """Coklit results for `share` of the listed voters, sent TPS by TPS through the sync service.
+
+    Each TPS's pantarlih "syncs" the visits of the days of the coklit period so far, in batches
+    of at most 1,000 events, exactly as a device would; a second run only tops up.
+    """
+    sync = sync or load_sync()
+    if sync is None:
+        return {"skipped": "coklit.sync belum ada"}
+    pemilihan = Pemilihan.objects.filter(regency=regency).select_related("regency").first()
+    now = timezone.now()
+    tz = pemilihan.tzinfo
+    today = pemilihan.localtime(now).date()
+    end = min(today, pemilihan.coklit_end)
+    if end < pemilihan.coklit_start:
+        return {"skipped": f"coklit baru mulai {pemilihan.coklit_start}"}
+    rng = random.Random(f"{seed}:progress")
+    pantarlih = {
+        u.area_id: u
+        for u in User.objects.filter(
+            role=Role.PANTARLIH, area__code__startswith=regency.code + "."
+        ).order_by("username")
+    }
+    rows = TpsFigures.objects.filter(regency_code=regency.code).select_related("tps__parent")
+    numbers: dict[str, list[int]] = {}
+    for r in rows:
+        numbers.setdefault(r.village_code, []).append(r.tps.tps_number)
+    factory = VoterFactory(seed=f"{seed}:baru", voting_day=pemilihan.voting_day)
+    sent = accepted = 0
+    district = ""
+    for r in rows.order_by("tps_id"):
+        user = pantarlih.get(r.tps_id)
+        target = r.target_l + r.target_p
+        need = round(share * target) - r.done
+        if user is None or need <= 0:
+            continue
+        belum = list(
+            Voter.objects.filter(tps_id=r.tps_id, origin=Voter.Origin.LIST, status="BELUM")
+            .order_by("id")
+            .values("id", "alamat", "rt", "status_kawin", "ktp_el")
+        )
+        picked = rng.sample(belum, min(need, len(belum)))
+        baru = sum(rng.random() < BARU_RATE for _ in picked)
+        times = _work_times(
+            rng, len(picked) + baru, start=pemilihan.coklit_start, end=end, now=now, tz=tz
+        )
+        others = [n for n in numbers[r.village_code] if n != r.tps.tps_number]
+        visits: list[dict | None] = picked + [None] * baru
+        rng.shuffle(visits)
+        events = [
+            coklit_event(
+                rng, voter=v, recorded_at=t, other_tps=others, factory=factory, village=r.tps.parent
+            )
+            for v, t in zip(visits, times, strict=True)
+        ]
+        for i in range(0, len(events), 1000):
+            results = sync.sync_batch(
+                tps=r.tps, user=user, events=events[i : i + 1000], app_version="demo-seed"
+            )
+            accepted += sum(1 for x in results or () if x.get("status") == "accepted")
+        sent += len(events)
+        if log and r.district_code != district:
+            district = r.district_code
+            log(f"  {district}: coklit results sent so far: {sent}")
+    return {"sent": sent, "accepted": accepted}
+
+
+def simulate_coklit(
+    *,
+    regency: Area,
+    per_minute: int,
+    minutes: float | None,
+    sync,
+    seed: int | None = None,
+    log=None,
+    sleep=time.sleep,
+    clock=time.monotonic,
+) -> dict:
+    """Play the regency's pantarlih devices: small batches through the sync service, live.
+
+    About `per_minute` results a minute, each batch from one TPS's pantarlih with 1-8 visits
+    recorded now (and now and then a new voter), until `minutes` have passed (None: forever)
+    or no voter is left to visit.
+    """
+    rng = random.Random(seed)
+    pemilihan = Pemilihan.objects.filter(regency=regency).first()
+    voting_day = pemilihan.voting_day if pemilihan else timezone.localdate()
+    factory = VoterFactory(seed=rng.random(), voting_day=voting_day)
+    users = {
+        u.area_id: u
+        for u in User.objects.filter(
+            role=Role.PANTARLIH, area__code__startswith=regency.code + "."
+        ).select_related("area__parent")
+    }
+    numbers: dict[str, list[int]] = {}
+    for u in users.values():
+        numbers.setdefault(u.area.parent_id, []).append(u.area.tps_number)
+    active = sorted(users)
+    started = clock()
+    deadline = started + minutes * 60 if minutes is not None else None
+    # One round a second (or slower when under 60 a minute), a few small batches each round.
+    tick = max(1.0, 60 / per_minute) if per_minute > 0 else 1.0
+    credit = 0.0
+    sent = accepted = batches = 0
+    last_log = started
+    while active and (deadline is None or clock() < deadline):
+        tick_start = clock()
+        credit += per_minute * tick / 60
+        while credit >= 1 and active:
+            code = rng.choice(active)
+            k = min(int(credit), rng.randint(1, 8))
+            belum = list(
+                Voter.objects.filter(tps_id=code, origin=Voter.Origin.LIST, status="BELUM")
+                .order_by("id")
+                .values("id", "alamat", "rt", "status_kawin", "ktp_el")[:50]
+            )
+            if not belum:
+                active.remove(code)
+                continue
+            user = users[code]
+            others = [n for n in numbers[user.area.parent_id] if n != user.area.tps_number]
+            visits: list[dict | None] = rng.sample(belum, min(k, len(belum)))
+            if rng.random() < BARU_RATE * k:
+                visits.append(None)
+            now = timezone.now()
+            events = [
+                coklit_event(
+                    rng,
+                    voter=v,
+                    recorded_at=now,
+                    other_tps=others,
+                    factory=factory,
+                    village=user.area.parent,
+                )
+                for v in visits
+            ]
+            results = sync.sync_batch(
+                tps=user.area, user=user, events=events, app_version="demo-simulator"
+            )
+            accepted += sum(1 for x in results or () if x.get("status") == "accepted")
+            sent += len(events)
+            batches += 1
+            credit -= len(events)
+        if log and clock() - last_log >= 10:
+            last_log = clock()
+            log(f"{sent} results sent in {batches} batches, {accepted} accepted")
+        wait = tick - (clock() - tick_start)
+        if deadline is not None:
+            wait = min(wait, deadline - clock())
+        if wait > 0:
+            sleep(wait)
+    return {"sent": sent, "accepted": accepted, "batches": batches, "finished": not active}

@@ -32,6 +32,12 @@ class Command(BaseCommand):
             f"{result['users_created']} users created. {p.name}, coklit {p.coklit_start} "
             f"to {p.coklit_end}, times in {p.zone}."
         )
+        voters = demo.seed_voters(regency=area, voters_per_tps=voters_per_tps, seed=seed)
+        self.stdout.write(
+            f"Voters: {voters['voters']} on the list ({voters['created']} added now, "
+            f"{voters['flagged']} of them flagged for the PPS)."
+        )
+        self.seed_progress(area, progress, seed)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (every demo user's password: {demo.DEMO_PASSWORD}):")
         for username, what in demo.example_logins(area):
@@ -40,3 +46,24 @@ class Command(BaseCommand):
             "  Every area has one: kpu-<regency>, ppk-<district>, pps-<village>, "
             "pantarlih-<TPS code>."
         )
+
+    def seed_progress(self, area, progress, seed):
+        if not progress:
+            return
+        sync = demo.load_sync()
+        if sync is None:
+            self.stdout.write(
+                "Coklit progress skipped: coklit.sync (the sync service of the API) is not "
+                "installed yet."
+            )
+            return
+        result = demo.seed_progress(
+            regency=area, share=progress, seed=seed, sync=sync, log=self.stdout.write
+        )
+        if "skipped" in result:
+            self.stdout.write(f"Coklit progress skipped: {result['skipped']}.")
+        else:
+            self.stdout.write(
+                f"Coklit progress: {result['sent']} field results sent through the sync service, "
+                f"{result['accepted']} accepted."
+            )

@@ -1,0 +1,176 @@
+"""seed_demo's voters and progress, and simulate_coklit (SPEC 5)."""
+
+import datetime as dt
+import sys
+import types
+import uuid
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from coklit import demo, figures
+from coklit.importer import nik_flags
+from coklit.models import Voter
+from kpu.models import Area, Pemilihan, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def fake_sync(monkeypatch):
+    """A stand-in for coklit.sync that accepts and records every batch it is given."""
+    calls = []
+
+    def sync_batch(*, tps, user, events, app_version):
+        calls.append({"tps": tps, "user": user, "events": events, "app_version": app_version})
+        return [{"id": e["id"], "status": "accepted", "error": ""} for e in events]
+
+    module = types.ModuleType("coklit.sync")
+    module.sync_batch = sync_batch
+    monkeypatch.setitem(sys.modules, "coklit.sync", module)
+    return calls
+
+
+@pytest.fixture
+def no_sync(monkeypatch):
+    monkeypatch.setitem(sys.modules, "coklit.sync", None)  # import coklit.sync fails
+
+
+def test_it_fills_every_tps_of_the_city_and_a_second_run_adds_nothing(no_sync):
+    out = seed("--voters-per-tps", "5", "--progress", "0")
+    tps = Area.objects.filter(level=Area.Level.TPS, code__startswith="62.71.")
+    assert tps.count() == 415
+    assert Voter.objects.count() == 415 * 5
+    assert "Voters: 2075 on the list (2075 added now" in out
+    assert "Demo logins" in out and "pantarlih-62.71.01.1001.001" in out
+    assert figures.mismatches(code="62.71") == {}
+    assert not tps.exclude(voters__isnull=False).exists()  # none empty
+
+    out = seed("--voters-per-tps", "5", "--progress", "0")
+    assert "Voters: 2075 on the list (0 added now" in out
+    assert Voter.objects.count() == 2075
+
+
+def test_synthetic_voters_look_real(no_sync):
+    seed("--voters-per-tps", "30", "--progress", "0")
+    voters = list(Voter.objects.select_related("village"))
+    assert len({v.nik for v in voters}) == len(voters)
+    sound = [v for v in voters if not nik_flags(v.nik, v.tanggal_lahir, v.jenis_kelamin)]
+    assert len(sound) > 0.99 * len(voters)
+    # Most NIKs were issued in the voter's own kecamatan; the rest elsewhere, not rejected.
+    local = sum(v.nik[:6] == v.village_id[:8].replace(".", "") for v in voters)
+    assert 0.8 * len(voters) < local < len(voters)
+    families = Counter(v.nkk for v in voters)
+    assert max(families.values()) >= 4 and len(families) < 0.6 * len(voters)
+    assert all(len(v.nkk) == 16 and v.nkk.isdigit() for v in voters)
+    assert 0 < sum(bool(v.disabilitas) for v in voters) < 0.05 * len(voters)
+    assert 0 < sum(not v.ktp_el for v in voters) < 0.1 * len(voters)
+    assert all(v.rt and v.rw and v.alamat.startswith("Jl. ") for v in voters)
+    voting_day = Pemilihan.objects.get().voting_day
+    adults = sum(
+        (voting_day - v.tanggal_lahir).days >= 17 * 365 or v.status_kawin != "B" for v in voters
+    )
+    assert adults == len(voters)
+
+
+def test_without_the_sync_service_progress_is_skipped_with_a_message(no_sync):
+    out = seed("--voters-per-tps", "2")
+    assert "Coklit progress skipped: coklit.sync" in out
+    assert not Voter.objects.exclude(status="BELUM").exists()
+
+
+def test_progress_goes_through_the_sync_service_as_pantarlih_devices(fake_sync):
+    out = seed("--voters-per-tps", "20", "--progress", "0.6")
+    sent = [e for call in fake_sync for e in call["events"]]
+    assert f"Coklit progress: {len(sent)} field results sent" in out
+    listed = [e for e in sent if e["outcome"] != "BARU"]
+    # round(0.6 * n) per TPS: about 60% of the list, each voter once.
+    assert abs(len(listed) - 0.6 * Voter.objects.count()) < 0.01 * Voter.objects.count()
+    assert len({e["voter"] for e in listed}) == len(listed)
+    pemilihan = Pemilihan.objects.get()
+    now = dt.datetime.now(dt.UTC)
+    for call in fake_sync:
+        assert call["user"].username == f"pantarlih-{call['tps'].code}"
+        assert call["app_version"] == "demo-seed" and len(call["events"]) <= 1000
+        voters = {e["voter"] for e in call["events"] if e["voter"]}
+        assert set(Voter.objects.filter(pk__in=voters).values_list("tps_id", flat=True)) == {
+            call["tps"].code
+        }
+    days = set()
+    for e in sent:
+        assert set(e) == {
+            "id",
+            "voter",
+            "outcome",
+            "tms_reason",
+            "target_tps",
+            "note",
+            "changes",
+            "new_voter",
+            "recorded_at",
+        }
+        uuid.UUID(e["id"])
+        when = dt.datetime.fromisoformat(e["recorded_at"])
+        assert when <= now
+        days.add(pemilihan.localtime(when).date())
+        if e["outcome"] == "TMS":
+            assert 1 <= e["tms_reason"] <= 9
+            assert bool(e["note"]) or e["tms_reason"] not in (1, 9)
+            assert (e["target_tps"] is not None) == (e["tms_reason"] == 8)
+        if e["outcome"] == "BARU":
+            assert e["voter"] is None and len(e["new_voter"]["nik"]) == 16
+            dt.date.fromisoformat(e["new_voter"]["tanggal_lahir"])
+    assert min(days) >= pemilihan.coklit_start and max(days) <= pemilihan.today()
+    assert len(days) > 10  # spread over the period so far, not all today
+    mix = Counter("UBAH" if e["changes"] else e["outcome"] for e in sent if e["outcome"] != "BARU")
+    assert 0.8 < mix["MS"] / len(listed) < 0.92
+    assert 0.02 < mix["UBAH"] / len(listed) < 0.08
+    assert 0.05 < mix["TMS"] / len(listed) < 0.11
+    assert 0 < sum(e["outcome"] == "BARU" for e in sent) < 0.05 * len(listed)
+    assert len({e["tms_reason"] for e in sent if e["tms_reason"]}) >= 6
+
+
+def test_progress_with_the_real_sync_service_keeps_figures_exact():
+    pytest.importorskip("coklit.sync")
+    out = seed("--voters-per-tps", "5", "--progress", "0.6")
+    assert "Coklit progress:" in out
+    totals = figures.area_totals(area=Area.objects.get(code="62.71"))
+    assert totals["done"] == 415 * 3  # round(0.6 * 5) on each TPS
+    assert figures.mismatches(code="62.71") == {}
+    out = seed("--voters-per-tps", "5", "--progress", "0.6")
+    assert "Coklit progress: 0 field results sent" in out
+
+
+def test_simulate_coklit_sends_small_batches_until_the_minutes_are_up(fake_sync):
+    call_command("seed_demo", "--voters-per-tps", "5", "--progress", "0", stdout=StringIO())
+    out = StringIO()
+    call_command(
+        "simulate_coklit", "--per-minute", "600", "--minutes", "0.004", "--seed", "2", stdout=out
+    )
+    sent = sum(len(c["events"]) for c in fake_sync)
+    assert 10 <= sent <= 12  # the first second's share of 600 a minute
+    assert f"{sent} results sent in {len(fake_sync)} batches, {sent} accepted." in out.getvalue()
+    for call in fake_sync:
+        assert len(call["events"]) <= 9 and call["app_version"] == "demo-simulator"
+        assert call["user"] == User.objects.get(username=f"pantarlih-{call['tps'].code}")
+        when = dt.datetime.fromisoformat(call["events"][0]["recorded_at"])
+        assert abs((dt.datetime.now(dt.UTC) - when).total_seconds()) < 60
+
+
+def test_simulate_coklit_needs_the_sync_service(no_sync):
+    call_command("seed_demo", "--voters-per-tps", "1", "--progress", "0", stdout=StringIO())
+    with pytest.raises(CommandError, match="coklit.sync"):
+        call_command("simulate_coklit", "--minutes", "0.001", stdout=StringIO())
+
+
+def test_planned_voters_stay_within_the_limit():
+    sizes = [demo.planned_voters(f"62.71.01.1001.{n:03d}", 580, 1) for n in range(1, 200)]
+    assert max(sizes) == 600 and min(sizes) >= 522
