@@ -28,6 +28,10 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
 	$(DEMO_ENV) $(PY) manage.py seed_demo --regency $(REGENCY)
+	@echo "Open http://$(HOST)/ and log in with one of the accounts above."
+	@echo "simulate_coklit plays the pantarlih devices beside the server (log: simulate.log)."
+	@$(DEMO_ENV) $(PY) manage.py simulate_coklit --regency $(REGENCY) > simulate.log 2>&1 & \
+	sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST) --noreload
 
 test: install-dev
