@@ -11,5 +11,6 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("pengguna/", include("kpu.urls_accounts")),
     path("", include("coklit.urls")),
 ]
