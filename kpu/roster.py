@@ -95,18 +95,17 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 
 def _example_rows(user: User) -> list[list[str]]:
-    """Two example rows a user may actually import (their own roles and areas)."""
-    roles = managed_roles(user)
+    """Example rows the user may actually import: a pantarlih, and a PPS if they may give one."""
     rows = []
-    for role, name in ((roles[-1], "Yohana Wenda"), (roles[0], "Agus Santoso")):
+    own = user.area_id or ""
+    names = ["Yohana Wenda", "Agus Santoso"]
+    for role, name in zip(reversed(managed_roles(user)[-2:]), names, strict=False):
         area = (
-            Area.objects.filter(level=ROLE_LEVEL[role], code__startswith=user.area_id or "")
+            Area.objects.filter(level=ROLE_LEVEL[role], code__startswith=own)
             .order_by("code")
             .first()
-            if user.area_id
-            else Area.objects.filter(level=ROLE_LEVEL[role]).order_by("code").first()
         )
-        if area is not None and (not rows or rows[-1][1] != role):
+        if area is not None:
             rows.append([name, str(role), area.code, "081234567890", ""])
     return rows
 
