@@ -2,6 +2,7 @@
 kpu/services.py, so the roster import and the form answer the same."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kpu.models import User
@@ -57,7 +58,16 @@ class AccountFilterForm(forms.Form):
         self.fields["peran"].choices = [("", _("Semua peran"))] + [
             (r.value, r.label) for r in managed_roles(by)
         ]
-        self.fields["q"].widget.attrs.update({"placeholder": _("nama, username, telepon, kode")})
+        # The search asks as the user types; the form's hx-target and hx-push-url are
+        # inherited, and the other filters come along through hx-include.
+        self.fields["q"].widget.attrs.update(
+            {
+                "placeholder": _("nama, username, telepon, kode"),
+                "hx-get": reverse("kpu-accounts"),
+                "hx-trigger": "input changed delay:400ms, search",
+                "hx-include": "closest form",
+            }
+        )
 
 
 class ReasonForm(forms.Form):

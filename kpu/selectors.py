@@ -1,6 +1,7 @@
 """Reads for the kpu app's pages."""
 
 from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from kpu.models import ROLE_LEVEL, Area, AuditEntry, DeviceToken, User
 from kpu.scoping import managed_roles
@@ -77,10 +78,25 @@ def account_devices(*, account: User) -> list[DeviceToken]:
     return list(DeviceToken.objects.filter(user=account).order_by("-created_at"))
 
 
+ACCOUNT_ACTIONS = {
+    "user_create": _("Akun dibuat"),
+    "user_update": _("Akun diubah"),
+    "user_deactivate": _("Dinonaktifkan"),
+    "user_activate": _("Diaktifkan kembali"),
+    "user_password_reset": _("Sandi direset"),
+    "token_issue": _("Perangkat dipasangkan"),
+    "token_revoke": _("Perangkat dicabut"),
+}
+
+
 def account_history(*, account: User, limit: int = 30) -> list[AuditEntry]:
-    """The audit entries about this account (its username is the entries' target)."""
-    return list(
-        AuditEntry.objects.filter(target=account.username)
-        .filter(Q(action__startswith="user_") | Q(action__startswith="token_"))
-        .select_related("user")[:limit]
+    """The audit entries about this account (its username is the entries' target), each with
+    a `label` to show instead of the action's code."""
+    entries = list(
+        AuditEntry.objects.filter(
+            target=account.username, action__in=ACCOUNT_ACTIONS
+        ).select_related("user")[:limit]
     )
+    for entry in entries:
+        entry.label = ACCOUNT_ACTIONS[entry.action]
+    return entries

@@ -389,6 +389,8 @@ def test_deactivation_keeps_the_row_blocks_login_and_revokes_devices(world, logi
     entry = AuditEntry.objects.get(action="user_deactivate")
     assert entry.note == "mengundurkan diri" and entry.user == world.kpu
     assert entry.data["tokens_revoked"] == [token.prefix]
+    detail = kpu.get(reverse("kpu-account", args=[world.pantarlih.pk])).content.decode()
+    assert "Dinonaktifkan" in detail and "mengundurkan diri" in detail and "nonaktif" in detail
 
     assert kpu.post(reverse("kpu-account-activate", args=[world.pantarlih.pk])).status_code == 302
     world.pantarlih.refresh_from_db()
