@@ -6,17 +6,20 @@ in clear, and a revoked token is refused by the sync API.
 
 import base64
 import datetime as dt
+import io
 import json
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from openpyxl import Workbook
 
 from coklit.models import TpsFigures
 from kpu import services
-from kpu.models import AuditEntry, DeviceToken, hash_token
+from kpu.models import AuditEntry, DeviceToken, User, hash_token
 from kpu.services import DomainError
 from kpu.views_accounts import qr_data_uri
 
@@ -165,11 +168,14 @@ def _sync_api_routed() -> bool:
     return True
 
 
-@pytest.mark.skipif(
+needs_sync_api = pytest.mark.skipif(
     not _sync_api_routed(),
     reason="the sync API (/api/v1/, feat/sync) is not merged into this branch yet; revocation "
     "is covered here by the token state (revoked_at) the API checks",
 )
+
+
+@needs_sync_api
 def test_a_revoked_token_is_refused_by_the_sync_api(world, login, client):
     _response, raw = _pair(login(world.kpu), world.pantarlih)
     headers = {"Authorization": f"Bearer {raw}", "X-App-Version": "2.4.1"}
@@ -193,3 +199,24 @@ def test_a_revoked_token_is_no_longer_a_valid_key(world, login):
     assert valid.exists()
     login(world.kpu).post(reverse("kpu-device-revoke", args=[valid.get().pk]))
     assert not valid.exists()
+
+
+@needs_sync_api
+def test_a_pantarlih_from_a_roster_syncs_with_the_paired_device(world, login, client):
+    """The issue's 'done when': roster → account → paired device → the API knows it."""
+    wb = Workbook()
+    wb.active.append(["nama", "peran", "kode_wilayah", "telepon"])
+    wb.active.append(["Natalis Kogoya", "pantarlih", world.tps2.code, "081200001111"])
+    out = io.BytesIO()
+    wb.save(out)
+    kpu = login(world.kpu)
+    kpu.post(reverse("kpu-roster-import"), {"berkas": SimpleUploadedFile("r.xlsx", out.getvalue())})
+    account = User.objects.get(first_name="Natalis")
+    _response, raw = _pair(kpu, account)
+    response = client.get(
+        f"/api/v1/tps/{world.tps2.code}/pemilih",
+        headers={"Authorization": f"Bearer {raw}", "X-App-Version": "2.4.1"},
+    )
+    assert response.status_code == 200, response.content
+    token = DeviceToken.objects.get(user=account)
+    assert token.last_used_at is not None and token.app_version == "2.4.1"
