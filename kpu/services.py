@@ -479,7 +479,7 @@ def _create_accounts(
 
 
 def _locked_account(by: User, account: User) -> User:
-    account = User.objects.select_for_update().select_related("area").get(pk=account.pk)
+    account = User.objects.select_for_update(of=("self",)).select_related("area").get(pk=account.pk)
     if not may_manage(by, account):
         raise DomainError(_("Anda tidak berwenang atas akun ini."))
     return account
@@ -631,8 +631,11 @@ def device_pair(*, by: User, account: User, revoke_others: bool = True) -> tuple
 @transaction.atomic
 def device_revoke(*, by: User, token: DeviceToken) -> DeviceToken:
     """Revoke a device: its next sync is refused (the API accepts only unrevoked tokens)."""
-    token = DeviceToken.objects.select_for_update().select_related("user").get(pk=token.pk)
-    _locked_account(by, token.user)
+    # The account first, then its token: the same order as device_pair and the account
+    # changes, so two officers acting at once wait for each other instead of deadlocking.
+    account = _locked_account(by, token.user)
+    token = DeviceToken.objects.select_for_update().get(pk=token.pk)
+    token.user = account
     if token.revoked_at is not None:
         raise DomainError(_("Perangkat ini sudah dicabut."))
     token.revoked_at = timezone.now()

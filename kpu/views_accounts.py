@@ -95,7 +95,7 @@ def accounts(request: AuthedRequest) -> HttpResponse:
     response = render(
         request,
         template,
-        _context(request, form=form, page=page, can_create=bool(managed_roles(user))),
+        _context(request, form=form, page=page),
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
