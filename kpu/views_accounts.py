@@ -90,7 +90,13 @@ def accounts(request: AuthedRequest) -> HttpResponse:
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("halaman"))
     template = "kpu/accounts.html"
-    if request.htmx and not request.htmx.boosted:
+    # Only the filter form and the pager ask for the partial; htmx restoring a pushed URL from
+    # history (HX-History-Restore-Request) needs the whole page.
+    if (
+        request.htmx
+        and request.htmx.target == "accounts-results"
+        and not request.htmx.history_restore_request
+    ):
         template += "#results"
     response = render(
         request,

@@ -154,13 +154,18 @@ def test_filtering_on_an_area_outside_scope_is_404(world, login):
 
 def test_htmx_gets_the_results_partial_and_a_plain_request_the_page(world, login):
     client = login(world.kpu)
-    partial = client.get(reverse("kpu-accounts"), {"peran": "ppk"}, headers={"HX-Request": "true"})
+    htmx = {"HX-Request": "true", "HX-Target": "accounts-results"}
+    partial = client.get(reverse("kpu-accounts"), {"peran": "ppk"}, headers=htmx)
     body = partial.content.decode()
     assert body.lstrip().startswith('<section id="accounts-results"') and "<html" not in body
     assert ">ppk_bukit_batu<" in body and ">pps<" not in body
     assert "HX-Request" in partial["Vary"]
     page = client.get(reverse("kpu-accounts"), {"peran": "ppk"}).content.decode()
     assert "<html" in page and 'hx-get="/pengguna/"' in page and 'method="get"' in page
+    restore = client.get(
+        reverse("kpu-accounts"), headers={**htmx, "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.content.decode()
 
 
 def test_the_list_is_paginated_and_its_queries_do_not_grow_with_rows(world, login):
