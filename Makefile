@@ -31,7 +31,7 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST) --noreload
 
 test: install-dev
-	$(PY) manage.py makemigrations --check --dry-run -v 1
+	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

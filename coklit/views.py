@@ -1,22 +1,141 @@
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
 
-from coklit import selectors
+from coklit import dashboard, selectors
+from coklit.models import Flag, Voter
+from coklit.tables import DENOMINATOR, EXCEPTIONS, ChildTable
 from kpu.http import AuthedRequest
+from kpu.models import Area
 from kpu.scoping import area_for_user_or_404, in_scope
 
+# Bumped when the live partial's markup changes, so browsers do not keep an old rendering.
+LIVE_TEMPLATE_VERSION = "1"
 
+
+def _poll_seconds() -> int:
+    return getattr(settings, "COKLIT_POLL_SECONDS", 20)
+
+
+def _live_etag(request: AuthedRequest, area: Area) -> str:
+    """The ETag of the live partial: what it shows can only change if one of these does.
+
+    The figures' version (two cheap aggregates), the query (sort, filter), the language, the
+    viewer's own area (links depend on scope) and the hour: "behind expected" and "not synced for
+    48 h" move with time alone, and the expected share is taken by the whole hour.
+    """
+    version = dashboard.version_of(area=area)
+    hour = timezone.now().strftime("%Y%m%d%H")
+    query = sorted(request.GET.lists())
+    raw = (
+        repr(
+            (LIVE_TEMPLATE_VERSION, area.code, version, query, get_language(), request.user.area_id)
+        )
+        + hour
+    )
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def _live_context(request: AuthedRequest, area: Area, clock: dashboard.Clock) -> dict:
+    behind_only = request.GET.get("tertinggal") == "1"
+    totals = dashboard.area_totals(area=area, clock=clock)
+    rows = dashboard.children_rows(area=area, clock=clock, behind_only=behind_only)
+    table = None
+    if area.level < Area.Level.TPS:
+        table = ChildTable(rows, area=area, expected=clock.expected)
+        RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    return {
+        "totals": totals,
+        "table": table,
+        "behind_only": behind_only,
+        "expected": clock.expected,
+        "expected_percent": (int(clock.expected * 1000) / 10)
+        if clock.expected is not None
+        else None,
+        "chart": dashboard.progress_chart(area=area, clock=clock, target=totals["target"]),
+        "poll_seconds": _poll_seconds(),
+        "denominator": DENOMINATOR,
+        "exceptions": EXCEPTIONS,
+        "draft_state": (
+            dashboard.village_draft(village=area) if area.level == Area.Level.VILLAGE else None
+        ),
+    }
+
+
+def _voters_context(request: AuthedRequest, area: Area) -> dict:
+    status = request.GET.get("status", "")
+    return {
+        "voters": dashboard.tps_voters(tps=area, page=request.GET.get("hal"), status=status),
+        "voter_status": status,
+        "statuses": Voter.Status.choices,
+        "flag_labels": dict(Flag.choices),
+    }
+
+
+@require_GET
 @login_required
 def area(request: AuthedRequest, code: str) -> HttpResponse:
+    """The page of any area in scope; htmx asks it for its live partial or a voter page.
+
+    One URL answers three shapes, told apart by htmx's HX-Target: `live` (totals, chart and
+    table, polled; 304 when unchanged), `voters` (a page of a TPS's voter list), or the page.
+    """
     area = area_for_user_or_404(request.user, code)
-    context = {
-        "area": area,
-        "breadcrumbs": [
+    target = request.htmx.target if request.htmx else None
+    if target == "live":
+        etag = _live_etag(request, area)
+        response = get_conditional_response(request, etag=etag)
+        if response is None:
+            response = _render(request, area, "coklit/area.html#live", live=True)
+        response["ETag"] = etag
+        # Stored but revalidated every time: the browser asks with If-None-Match and gets 304.
+        patch_cache_control(response, private=True, no_cache=True)
+    elif target == "voters" and area.level == Area.Level.TPS:
+        response = _render(request, area, "coklit/area.html#voters", voters=True)
+    else:
+        response = _render(request, area, "coklit/area.html", live=True, voters=True, page=True)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def _render(request, area, template, *, live=False, voters=False, page=False) -> HttpResponse:
+    pemilihan = selectors.pemilihan_for(area=area)
+    clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+    context = {"area": area, "pemilihan": pemilihan, "clock": clock, "is_tps": area.level == 5}
+    if live:
+        context |= _live_context(request, area, clock)
+    if live and area.level == Area.Level.TPS:
+        context["pantarlih"] = dashboard.pantarlih_names(codes=[area.code]).get(area.code, [])
+    if voters and area.level == Area.Level.TPS:
+        context |= _voters_context(request, area)
+    if page:
+        context["breadcrumbs"] = [
             (crumb, in_scope(request.user, crumb.code))
             for crumb in selectors.area_breadcrumbs(area=area)
-        ],
-        "children": selectors.area_children(area=area),
-        "pemilihan": selectors.pemilihan_for(area=area),
-    }
-    return render(request, "coklit/area.html", context)
+        ]
+        # The verification/DPS workflow and the exports add their context here, in their
+        # own selectors, and their markup in the include slots of area.html.
+    # Every time on the page is in the election's zone (WIB, WITA or WIT).
+    with timezone.override(clock.tzinfo):
+        return render(request, template, context)
+
+
+@require_GET
+@login_required
+def search(request: AuthedRequest, code: str) -> HttpResponse:
+    """Villages and TPS (and districts) by name or code, inside an area the user may see."""
+    area = area_for_user_or_404(request.user, code)
+    q = request.GET.get("q", "").strip()
+    results = dashboard.search_areas(area=area, q=q)
+    template = "coklit/search.html#results" if request.htmx else "coklit/search.html"
+    response = render(request, template, {"area": area, "q": q, "results": results})
+    patch_vary_headers(response, ("HX-Request",))
+    return response

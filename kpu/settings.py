@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "axes",
+    "ninja",  # serves the API docs' own static files (no CDN)
     "kpu",
     "coklit",
 ]
@@ -204,6 +205,8 @@ if not DEBUG:
     SECURE_SSL_HOST = None
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table_htmx.html"
+# How often an open area page asks for its live figures (SPEC 7: 15-30 s); unchanged is a 304.
+COKLIT_POLL_SECONDS = envint("COKLIT_POLL_SECONDS", 20)
 
 LOGGING = {
     "version": 1,

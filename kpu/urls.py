@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from coklit.api import api
 from kpu import views
 
 urlpatterns = [
@@ -12,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("pengguna/", include("kpu.urls_accounts")),
+    path("api/v1/", api.urls),
     path("", include("coklit.urls")),
 ]

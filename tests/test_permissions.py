@@ -28,6 +28,7 @@ UNSCOPED |= {
 # url name -> (method, levels the URL exists for (None: all), roles allowed to use it (None: all))
 MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-area": ("get", None, None),
+    "coklit-area-search": ("get", None, None),
 }
 
 

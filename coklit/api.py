@@ -1,0 +1,381 @@
+"""The field sync API for the pantarlih's offline app, and progress figures (SPEC 6).
+
+Mounted at /api/v1/. Devices authenticate with `Authorization: Bearer <token>` (a token from
+`manage.py issue_token`; only its SHA-256 is stored). The progress endpoint also accepts a
+logged-in session, so the dashboard's users can read it. Scope is the same as everywhere: an
+area outside the caller's is 404.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Max
+from django.http import Http404, HttpRequest
+from django.http.request import RawPostDataException
+from django.utils import timezone
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+from pydantic import ConfigDict
+
+from coklit import selectors, sync
+from coklit.models import TMS_REASONS, TpsFigures, Voter
+from coklit.voter_fields import CHANGEABLE, mask_nik
+from kpu.models import Area, DeviceToken, Role, User, hash_token
+from kpu.scoping import area_for_user_or_404
+from kpu.services import DomainError
+
+api = NinjaAPI(
+    title="Pantau Coklit API",
+    version="1",
+    description=(
+        "Sinkronisasi hasil coklit dari aplikasi pantarlih dan angka progres per wilayah. "
+        "Autentikasi: `Authorization: Bearer <token>` (token dari `manage.py issue_token`)."
+    ),
+    urls_namespace="api",
+)
+
+
+class DeviceTokenAuth(HttpBearer):
+    """A pantarlih device's bearer token, checked by its hash.
+
+    A token that is unknown, revoked, or whose owner is no longer an active pantarlih is refused
+    with 401 and a message saying which (the device shows it, and the officer knows whom to ask).
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        if not token:
+            return None
+        row = DeviceToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
+        if row is None:
+            raise AuthenticationError(
+                message="Token tidak dikenal. Minta token baru ke operator KPU."
+            )
+        if row.revoked_at is not None:
+            raise AuthenticationError(
+                message="Token ini sudah dicabut. Minta token baru ke operator KPU."
+            )
+        user = row.user
+        if not user.is_active or user.role != Role.PANTARLIH or not user.area_id:
+            raise AuthenticationError(
+                message="Akun pemilik token ini tidak aktif sebagai pantarlih."
+            )
+        app_version = request.headers.get("X-App-Version", "")[:40]
+        DeviceToken.objects.filter(pk=row.pk).update(
+            last_used_at=timezone.now(), app_version=app_version or row.app_version
+        )
+        request.device_token = row  # type: ignore[attr-defined]
+        return user
+
+
+bearer = DeviceTokenAuth()
+
+
+# --- errors: always a 4xx with a message the device or officer can read, never a 500 ------
+
+
+def _error(request, message: str, status: int, **extra):
+    return api.create_response(request, {"detail": message, **extra}, status=status)
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "kolom tidak dikenal",
+    "int_type": "harus bilangan bulat",
+    "int_parsing": "harus bilangan bulat",
+    "int_from_float": "harus bilangan bulat",
+    "string_type": "harus teks",
+    "uuid_parsing": "harus UUID",
+    "uuid_type": "harus UUID",
+    "list_type": "harus daftar (array)",
+    "dict_type": "harus objek",
+    "model_type": "harus objek",
+    "model_attributes_type": "harus objek",
+    "too_long": f"paling banyak {sync.MAX_EVENTS:,} kejadian".replace(",", "."),
+}
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    problems = []
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "payload"))
+        msg = _PYDANTIC_MESSAGES.get(err.get("type", ""), err.get("msg", ""))
+        if not loc and err.get("type") == "missing":
+            msg = 'isi permintaan kosong: kirim {"events": [...]}'
+        problems.append(f"{loc}: {msg}" if loc else msg)
+    message = "Data tidak valid: " + "; ".join(problems[:10])
+    if len(problems) > 10:
+        message += f"; dan {len(problems) - 10} lainnya"
+    return _error(request, message, 422, errors=exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc: AuthenticationError):
+    message = exc.message
+    if message == "Unauthorized":
+        message = "Perlu token perangkat (Authorization: Bearer <token>) atau login."
+    return _error(request, message, 401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    message = exc.message
+    if message.startswith("Cannot parse request body"):
+        message = "Isi permintaan bukan JSON yang sah."
+    return _error(request, message, exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, "Tidak ditemukan.", 404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return _error(request, "Permintaan terlalu besar: kirim dalam beberapa bagian.", 413)
+
+
+@api.exception_handler(RawPostDataException)
+def _raw_post(request, exc):
+    return _error(request, "Isi permintaan tidak bisa dibaca.", 400)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return _error(request, str(exc), 400)
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventIn(Strict):
+    """One field result. Codes are checked per event: a bad one rejects that event only."""
+
+    id: str = Field(..., description="UUID made by the device; a replayed id is a duplicate")
+    voter: int | None = Field(None, description="voter id from the TPS list; null for BARU")
+    outcome: str = Field(..., description="MS, TMS or BARU")
+    tms_reason: int | None = Field(None, description="1-9 for TMS (1 and 9 need a note)")
+    target_tps: int | None = Field(None, description="for TMS 8: number of the right TPS")
+    note: str | None = Field(None, description="free text; the evidence for TMS 1 and 9")
+    changes: dict[str, Any] | None = Field(
+        None,
+        description="MS with corrections (ubah): {field: new value}; fields: "
+        + ", ".join(CHANGEABLE),
+    )
+    new_voter: dict[str, Any] | None = Field(
+        None, description="BARU: the import columns (nkk, nik, nama, tanggal_lahir, ...)"
+    )
+    recorded_at: str = Field(..., description="when the result was recorded, ISO 8601")
+
+
+class SyncIn(Strict):
+    events: list[EventIn] = Field(..., max_length=sync.MAX_EVENTS)
+
+
+class ResultOut(Schema):
+    id: str | None
+    status: str = Field(..., description="accepted, duplicate or rejected")
+    error: str = Field("", description="why an event was rejected (Indonesian)")
+
+
+class SyncOut(Schema):
+    results: list[ResultOut]
+
+
+class VoterOut(Schema):
+    id: int
+    nama: str
+    nik: str = Field(..., description="masked as KPU publishes it: 6271**********01")
+    nkk: str = Field(..., description="masked like the NIK")
+    jenis_kelamin: str
+    tanggal_lahir: dt.date
+    alamat: str
+    rt: str
+    rw: str
+    origin: str = Field(..., description="A (Model A list) or BARU (added in coklit)")
+    status: str = Field(..., description="BELUM, MS, UBAH, TMS or BARU")
+    tms_reason: int | None
+    target_tps: int | None = Field(None, description="for TMS 8: the TPS the voter moves to")
+    verification: str = Field(..., description="'', pending, approved or rejected")
+    conflict: bool
+    outcome_at: dt.datetime | None
+
+
+class VoterListOut(Schema):
+    tps: str
+    name: str
+    count: int
+    pemilih: list[VoterOut]
+
+
+class FiguresOut(Schema):
+    code: str
+    name: str
+    level: int = Field(..., description="1 province, 2 regency, 3 district, 4 village, 5 TPS")
+    kind: str = Field(..., description="Kecamatan, Distrik, Kelurahan, Desa, Kampung, TPS...")
+    tps_count: int
+    target: int = Field(..., description="voters on the starting list (Model A)")
+    done: int = Field(..., description="voters of the list with an outcome")
+    percent: float = Field(..., description="done / target, rounded down to 1 decimal")
+    ms: int
+    ubah: int
+    tms: dict[str, int] = Field(..., description='TMS per reason code, "1".."9"')
+    baru: int
+    updated_at: str | None = Field(None, description="ISO 8601, in the election's zone")
+
+
+class ProgressOut(FiguresOut):
+    children: list[FiguresOut]
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+@api.get(
+    "/tps/{tps_code}/pemilih",
+    auth=bearer,
+    response=VoterListOut,
+    url_name="tps-pemilih",
+    summary="Daftar pemilih TPS token ini",
+)
+def tps_voters(request, tps_code: str):
+    """The voter list of the token's own TPS, with each voter's id and coklit status.
+
+    NIK and NKK are masked (SPEC 10): the pantarlih identifies people by name, birth date and
+    address, and checks the KTP in hand against the last digits.
+    """
+    user: User = request.auth
+    if tps_code != user.area_id:
+        raise Http404
+    tps = Area.objects.get(code=tps_code)
+    rows = (
+        Voter.objects.filter(tps=tps)
+        .order_by("pk")
+        .values(
+            "id",
+            "nama",
+            "nik",
+            "nkk",
+            "jenis_kelamin",
+            "tanggal_lahir",
+            "alamat",
+            "rt",
+            "rw",
+            "origin",
+            "status",
+            "tms_reason",
+            "dps_tps_id",
+            "verification",
+            "conflict",
+            "outcome_at",
+        )
+    )
+    voters = []
+    for r in rows:
+        r["nik"], r["nkk"] = mask_nik(r["nik"]), mask_nik(r["nkk"])
+        moved = r.pop("dps_tps_id")
+        r["target_tps"] = int(moved.rsplit(".", 1)[1]) if moved else None
+        voters.append(r)
+    return {"tps": tps.code, "name": tps.title, "count": len(voters), "pemilih": voters}
+
+
+@api.post(
+    "/coklit/sync",
+    auth=bearer,
+    response=SyncOut,
+    url_name="coklit-sync",
+    summary="Kirim hasil coklit (paling banyak 1.000 kejadian)",
+)
+def coklit_sync(request, payload: SyncIn):
+    """Apply a batch of field results; one result per event, in the same order.
+
+    A replayed event id is `duplicate` and changes nothing, so a device can always retry.
+    """
+    user: User = request.auth
+    tps = Area.objects.get(code=user.area_id)
+    results = sync.sync_batch(
+        tps=tps,
+        user=user,
+        events=[e.model_dump() for e in payload.events],
+        app_version=request.headers.get("X-App-Version", ""),
+    )
+    return {"results": results}
+
+
+def _figures(area: Area, sums: dict[str, int], updated_at, pemilihan) -> dict:
+    target = sums["target_l"] + sums["target_p"]
+    return {
+        "code": area.code,
+        "name": area.name,
+        "level": area.level,
+        "kind": area.kind,
+        "tps_count": sums.get("tps_count", 0),
+        "target": target,
+        "done": sums["done"],
+        "percent": selectors.percent(sums["done"], target),
+        "ms": sums["ms"],
+        "ubah": sums["ubah"],
+        "tms": {str(r): sums[f"tms_{r}"] for r in TMS_REASONS},
+        "baru": sums["baru"],
+        "updated_at": _iso(updated_at, pemilihan),
+    }
+
+
+def _iso(value, pemilihan) -> str | None:
+    if value is None:
+        return None
+    return (pemilihan.localtime(value) if pemilihan else timezone.localtime(value)).isoformat()
+
+
+# The TpsFigures column that holds an area's code, per level, and its children's.
+_OWN_COLUMN = {
+    Area.Level.REGENCY: "regency_code",
+    Area.Level.DISTRICT: "district_code",
+    Area.Level.VILLAGE: "village_code",
+    Area.Level.TPS: "tps_id",
+}
+_CHILD_COLUMN = {
+    Area.Level.REGENCY: "district_code",
+    Area.Level.DISTRICT: "village_code",
+    Area.Level.VILLAGE: "tps_id",
+}
+
+
+def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
+    """When the area's figures (and each child's) last changed: one query."""
+    own = _OWN_COLUMN.get(area.level)
+    if own is None:
+        qs = TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+        return qs.aggregate(m=Max("updated_at"))["m"], {}
+    qs = TpsFigures.objects.filter(**{own: area.code})
+    child = _CHILD_COLUMN.get(area.level)
+    if child is None:
+        return qs.aggregate(m=Max("updated_at"))["m"], {}
+    per_child = dict(qs.values_list(child).annotate(m=Max("updated_at")).order_by())
+    return max(per_child.values(), default=None), per_child
+
+
+@api.get(
+    "/progress/{code}",
+    auth=[bearer, django_auth],
+    response=ProgressOut,
+    url_name="progress",
+    summary="Progres coklit sebuah wilayah dan anak-anaknya",
+)
+def progress(request, code: str):
+    """Figures of an area within the caller's scope, and of each child area (SPEC 6)."""
+    area = area_for_user_or_404(request.auth, code)
+    pemilihan = selectors.pemilihan_for(area=area)
+    updated_at, child_updated = _updated_at(area)
+    out = _figures(area, selectors.area_figures(area=area), updated_at, pemilihan)
+    out["children"] = [
+        _figures(child, sums, child_updated.get(child.code), pemilihan)
+        for child, sums in selectors.children_figures(area=area)
+    ]
+    return out

@@ -1,0 +1,406 @@
+"""Reads for the dashboard pages (selectors): totals, child rows, the chart, search, the TPS page.
+
+Every read here is a fixed number of queries over `TpsFigures` (one row per TPS), `DpsDraft`,
+`DailyProgress` and `Area`, whatever the number of children or voters: the page and its poll
+must cost the same with 10,000 voters and with 1,000,000.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from coklit.models import FIGURE_FIELDS, TMS_REASONS, DailyProgress, DpsDraft, TpsFigures, Voter
+from coklit.selectors import percent
+from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
+
+# A TPS that has not synced for this long is an exception on the dashboard (SPEC 7).
+STALE_AFTER = dt.timedelta(hours=48)
+
+# The TpsFigures column that holds each level's code, and the one that groups its children.
+_OWN_COL = {
+    Area.Level.REGENCY: "regency_code",
+    Area.Level.DISTRICT: "district_code",
+    Area.Level.VILLAGE: "village_code",
+    Area.Level.TPS: "tps_id",
+}
+_CHILD_COL = {
+    Area.Level.REGENCY: "district_code",
+    Area.Level.DISTRICT: "village_code",
+    Area.Level.VILLAGE: "tps_id",
+}
+
+
+def figures_of(*, area: Area):
+    """The TpsFigures rows of an area (any level, a province included)."""
+    if area.level in _OWN_COL:
+        return TpsFigures.objects.filter(**{_OWN_COL[area.level]: area.code})
+    return TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Now, in the election's zone, and where it stands in the coklit period."""
+
+    now: dt.datetime
+    zone: str
+    tzinfo: object
+    start: dt.date | None
+    end: dt.date | None
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    @property
+    def period_start(self) -> dt.datetime | None:
+        if self.start is None:
+            return None
+        return dt.datetime.combine(self.start, dt.time(), self.tzinfo)
+
+    @property
+    def expected(self) -> float | None:
+        """Share of the coklit period elapsed (0..1), by the hour: the ideal progress by now.
+
+        The ideal line runs straight from 0% at the start of the first day to 100% at the end of
+        the last. Taken at the whole hour so that a poll's ETag (which holds the hour) stays true.
+        """
+        if self.start is None or self.end is None:
+            return None
+        total = (self.end - self.start).days + 1
+        hour = self.now.replace(minute=0, second=0, microsecond=0)
+        elapsed = (hour - self.period_start).total_seconds() / (total * 86400)
+        return min(max(elapsed, 0.0), 1.0)
+
+    @property
+    def stale_cutoff(self) -> dt.datetime:
+        return self.now - STALE_AFTER
+
+
+def clock_for(*, area: Area, pemilihan: Pemilihan | None, now: dt.datetime | None = None) -> Clock:
+    zone = pemilihan.zone if pemilihan else zone_for_province(area.province_code)
+    tz = zoneinfo.ZoneInfo(ZONES[zone])
+    now = timezone.localtime(now or timezone.now(), tz)
+    return Clock(
+        now=now,
+        zone=zone,
+        tzinfo=tz,
+        start=pemilihan.coklit_start if pemilihan else None,
+        end=pemilihan.coklit_end if pemilihan else None,
+    )
+
+
+def _stale_filter(clock: Clock) -> Q:
+    """TPS with voters to visit that have not synced for 48 h.
+
+    A TPS that never synced counts too once the coklit has run for 48 h: silence from a TPS with
+    voters is exactly what an officer must chase. Before that it is not yet late.
+    """
+    has_target = Q(target_l__gt=0) | Q(target_p__gt=0)
+    late = Q(last_sync_at__lt=clock.stale_cutoff)
+    start = clock.period_start
+    if start is not None and start <= clock.stale_cutoff:
+        late |= Q(last_sync_at__isnull=True)
+    return has_target & late
+
+
+def _aggregates(clock: Clock) -> dict:
+    return {
+        "tps_count": Count("tps_id"),
+        "stale": Count("tps_id", filter=_stale_filter(clock)),
+        "as_of": Max("updated_at"),
+        "last_sync": Max("last_sync_at"),
+        "app_version": Max("app_version"),
+        **{k: Sum(k) for k in FIGURE_FIELDS},
+    }
+
+
+def _complete(row: dict) -> dict:
+    """Derived figures of one summed row: target, percent (rounded down), TMS total, DPS."""
+    out = {k: (row.get(k) or 0) for k in FIGURE_FIELDS} | {
+        "tps_count": row.get("tps_count") or 0,
+        "stale": row.get("stale") or 0,
+        "as_of": row.get("as_of"),
+        "last_sync": row.get("last_sync"),
+        "app_version": row.get("app_version") or "",
+    }
+    out["target"] = out["target_l"] + out["target_p"]
+    out["tms"] = sum(out[f"tms_{r}"] for r in TMS_REASONS)
+    out["dps"] = out["dps_l"] + out["dps_p"]
+    out["percent"] = percent(out["done"], out["target"])
+    out["ratio"] = out["done"] / out["target"] if out["target"] else 0.0
+    return out
+
+
+def area_totals(*, area: Area, clock: Clock) -> dict:
+    """The area's summed figures and their derived values, in one query."""
+    row = figures_of(area=area).aggregate(**_aggregates(clock))
+    totals = _complete(row)
+    totals["tms_by_reason"] = [(r, label, totals[f"tms_{r}"]) for r, label in TMS_REASONS.items()]
+    return totals
+
+
+def version_of(*, area: Area) -> tuple:
+    """A cheap version of everything the live partial shows, for its ETag (two queries).
+
+    Every change to a TPS's figures bumps its `version`, and versions only grow, so the sum moves
+    with any change and the count with any new TPS. DPS drafts change on their own, so their
+    latest `updated_at` is part of it too.
+    """
+    v = figures_of(area=area).aggregate(n=Count("tps_id"), s=Sum("version"), m=Max("version"))
+    drafts = DpsDraft.objects.filter(
+        Q(village__code=area.code) | Q(village__code__startswith=area.code + ".")
+    ).aggregate(n=Count("village_id"), m=Max("updated_at"))
+    return (v["n"], v["s"] or 0, v["m"] or 0, drafts["n"], drafts["m"])
+
+
+@dataclass
+class ChildRow:
+    """One row of the children table."""
+
+    area: Area
+    figures: dict
+    behind: bool
+    draft_status: str = ""  # villages: the draft's status
+    draft_label: str = ""
+    draft_days: int | None = None  # villages: days at the current stage
+    draft_counts: list | None = None  # districts: [(status, label, count)]
+    draft_oldest: int | None = None  # districts: longest wait of a village not yet established
+    pantarlih: str = ""  # TPS: their names
+
+    # Flat accessors for django-tables2 sorting.
+    @property
+    def name(self) -> str:
+        return self.area.title
+
+    @property
+    def code(self) -> str:
+        return self.area.code
+
+    @property
+    def attention(self) -> int:
+        return sum(self.figures.get(k, 0) for k in ("pending", "conflicts", "flagged", "stale"))
+
+    def __getattr__(self, item):
+        figures = self.__dict__.get("figures")
+        if figures is not None and item in figures:
+            return figures[item]
+        raise AttributeError(item)
+
+
+def _draft_days(draft: DpsDraft, clock: Clock) -> int:
+    return max((clock.now - draft.stage_since).days, 0)
+
+
+def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> list[ChildRow]:
+    """The area's children with their figures, DPS draft state and exceptions.
+
+    A fixed number of queries: children, their summed figures, the drafts below, and (for a
+    regency) the number of villages per district or (for a village) the pantarlih of its TPS.
+    """
+    child_col = _CHILD_COL.get(area.level)
+    if child_col is None:
+        return []
+    children = list(Area.objects.filter(parent=area).order_by("code"))
+    sums = (
+        figures_of(area=area).values(child_col).annotate(**_aggregates(clock)).order_by(child_col)
+    )
+    by_code = {r[child_col]: _complete(r) for r in sums}
+    zero = _complete({})
+    expected = clock.expected
+    rows = []
+    for child in children:
+        f = by_code.get(child.code, zero)
+        behind = expected is not None and f["target"] > 0 and f["ratio"] < expected
+        rows.append(ChildRow(area=child, figures=f, behind=behind))
+    labels = dict(DpsDraft.Status.choices)
+    if area.level == Area.Level.DISTRICT:
+        drafts = {d.village_id: d for d in DpsDraft.objects.filter(village__parent=area)}
+        for row in rows:
+            d = drafts.get(row.area.code)
+            status = d.status if d else DpsDraft.Status.DRAFT
+            row.draft_status, row.draft_label = status, labels[status]
+            row.draft_days = _draft_days(d, clock) if d else None
+    elif area.level == Area.Level.REGENCY:
+        villages = dict(
+            Area.objects.filter(parent__parent=area, level=Area.Level.VILLAGE)
+            .values_list("parent_id")
+            .annotate(n=Count("code"))
+            .order_by()
+        )
+        per_district: dict[str, dict[str, int]] = {}
+        oldest: dict[str, int] = {}
+        drafts = DpsDraft.objects.filter(village__code__startswith=area.code + ".")
+        for d in drafts.only("village_id", "status", "stage_since"):
+            district = d.village_id.rsplit(".", 1)[0]
+            per_district.setdefault(district, {}).setdefault(d.status, 0)
+            per_district[district][d.status] += 1
+            if d.status != DpsDraft.Status.ESTABLISHED:
+                oldest[district] = max(oldest.get(district, 0), _draft_days(d, clock))
+        for row in rows:
+            counts = per_district.get(row.area.code, {})
+            missing = villages.get(row.area.code, 0) - sum(counts.values())
+            if missing > 0:
+                counts[DpsDraft.Status.DRAFT] = counts.get(DpsDraft.Status.DRAFT, 0) + missing
+            row.draft_counts = [(s, labels[s], counts[s]) for s in labels if counts.get(s)]
+            row.draft_oldest = oldest.get(row.area.code)
+    elif area.level == Area.Level.VILLAGE:
+        names = pantarlih_names(codes=[c.code for c in children])
+        for row in rows:
+            row.pantarlih = ", ".join(names.get(row.area.code, []))
+    if behind_only:
+        rows = [r for r in rows if r.behind]
+    return rows
+
+
+def village_draft(*, village: Area) -> DpsDraft | None:
+    return DpsDraft.objects.filter(village=village).first()
+
+
+def pantarlih_names(*, codes: list[str]) -> dict[str, list[str]]:
+    """The names of the pantarlih of each TPS (a TPS of over 400 voters has two)."""
+    out: dict[str, list[str]] = {}
+    users = User.objects.filter(role=Role.PANTARLIH, area_id__in=codes, is_active=True)
+    for u in users.order_by("area_id", "username").only(
+        "area_id", "username", "first_name", "last_name"
+    ):
+        out.setdefault(u.area_id, []).append(u.display_name)
+    return out
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The cumulative-progress chart as SVG coordinates (drawn by the template)."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_w: int
+    plot_h: int
+    actual: str  # polyline points
+    ideal: str
+    today_x: float | None
+    last_point: tuple[float, float] | None
+    last_percent: float
+    grid: list  # [(y, label)]
+    start: dt.date
+    end: dt.date
+    days: int
+
+
+def progress_chart(*, area: Area, clock: Clock, target: int) -> Chart | None:
+    """Cumulative % done per day over the coklit period, against the ideal straight line.
+
+    Each point is the end of a day: done results recorded up to and including that day (from
+    DailyProgress, in the election's zone), over the voters on the list. One query.
+    """
+    if clock.start is None or clock.end is None:
+        return None
+    start, end = clock.start, clock.end
+    days = (end - start).days + 1
+    width, height, left, top, right, bottom = 640, 230, 58, 12, 12, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(day_index: float) -> float:  # 0 = start of the first day, days = end of the last
+        return round(left + plot_w * day_index / days, 1)
+
+    def y(pct: float) -> float:
+        return round(top + plot_h * (1 - min(pct, 100.0) / 100), 1)
+
+    daily = dict(
+        DailyProgress.objects.filter(area_code=area.code, day__lte=end).values_list("day", "done")
+    )
+    before = sum(n for d, n in daily.items() if d < start)
+    last_day = min(clock.today, end)
+    points = [(x(0), y(0.0))]
+    cumulative = before
+    pct = 0.0
+    if clock.today >= start:
+        for i in range((last_day - start).days + 1):
+            cumulative += daily.get(start + dt.timedelta(days=i), 0)
+            pct = percent(cumulative, target)
+            # Today is drawn up to now, the days before to their end.
+            at = i + 1
+            if start + dt.timedelta(days=i) == clock.today:
+                at = i + (clock.now.hour * 60 + clock.now.minute) / 1440
+            points.append((x(at), y(pct)))
+    today_x = None
+    if start <= clock.today <= end:
+        today_x = points[-1][0]
+    return Chart(
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        plot_w=plot_w,
+        plot_h=plot_h,
+        actual=" ".join(f"{a},{b}" for a, b in points),
+        ideal=f"{x(0)},{y(0)} {x(days)},{y(100)}",
+        today_x=today_x,
+        last_point=points[-1] if len(points) > 1 else None,
+        last_percent=pct,
+        grid=[(y(p), p) for p in (0, 25, 50, 75, 100)],
+        start=start,
+        end=end,
+        days=days,
+    )
+
+
+# Search: villages and TPS (and districts) by name or code, inside one area.
+SEARCH_LIMIT = 20
+
+
+def search_areas(*, area: Area, q: str) -> list[Area]:
+    """Areas below `area` whose name contains `q` or whose code starts with it.
+
+    "TPS 7" or "tps 007" finds TPS number 7 of every village in the area. Never leaves the area:
+    every result's code starts with the area's own.
+    """
+    q = " ".join(q.split())[:60]
+    if len(q) < 2:
+        return []
+    below = Area.objects.filter(
+        code__startswith=area.code + ".",
+        level__in=[Area.Level.DISTRICT, Area.Level.VILLAGE, Area.Level.TPS],
+    )
+    match = Q(name__icontains=q)
+    if q[0].isdigit():
+        match |= Q(code__startswith=q) | Q(code__startswith=f"{area.code}.{q}")
+    words = q.lower().split()
+    if len(words) == 2 and words[0] == "tps" and words[1].isdigit():
+        match |= Q(level=Area.Level.TPS, code__endswith=f".{int(words[1]):03d}")
+    return list(
+        below.filter(match).select_related("parent").order_by("level", "code")[:SEARCH_LIMIT]
+    )
+
+
+# The voter list of a TPS: paginated, hand-rendered (a tables2 table of 600 rows costs 10x).
+VOTERS_PER_PAGE = 50
+
+
+def tps_voters(*, tps: Area, page: str | int | None, status: str = ""):
+    """One page of the TPS's voters (those of its list and those added there), in list order."""
+    qs = Voter.objects.filter(tps=tps).order_by("origin", "id")
+    if status in Voter.Status.values:
+        qs = qs.filter(status=status)
+    qs = qs.only(
+        "id",
+        "nama",
+        "nik",
+        "jenis_kelamin",
+        "tanggal_lahir",
+        "alamat",
+        "rt",
+        "rw",
+        "origin",
+        "status",
+        "tms_reason",
+        "verification",
+        "conflict",
+        "flags",
+    )
+    return Paginator(qs, VOTERS_PER_PAGE).get_page(page)

@@ -1,0 +1,247 @@
+"""The area page of every level: totals, children table, filter, live partial with its ETag."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from coklit.figures import ensure_tps
+from coklit.models import DailyProgress, DpsDraft, TpsFigures
+from kpu.models import Area
+from tests.coklit.dashboard_support import add_voters, election, set_figures, set_outcome
+
+pytestmark = pytest.mark.django_db
+
+LIVE = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "live"}
+
+
+def rows_of(html: str) -> list[str]:
+    """Child codes in table order."""
+    body = html.split('id="children"', 1)[1]
+    return re.findall(r'<td class="code hide-sm">([\d.]+)</td>', body)
+
+
+def test_it_shows_the_totals_with_their_denominator(world, login):
+    election(world.regency)
+    voters = add_voters(world.tps1, 3)
+    set_outcome(voters[0], status="MS")
+    set_outcome(voters[1], status="TMS", tms_reason=4, verification="pending")
+    html = login(world.kpu).get(f"/wilayah/{world.village.code}/").content.decode()
+    assert "66,6%" in html  # 2 of 3, rounded down
+    assert "2 dari 3 pemilih Model A" in html
+    assert "Selesai coklit dibagi pemilih Model A" in html
+    assert "4 Pindah domisili</dt><dd>1</dd>" in html
+
+
+def test_a_rate_is_never_rounded_up_to_100(world, login):
+    election(world.regency)
+    set_figures(world.tps1, target_l=10000, done=9996)
+    html = login(world.kpu).get(f"/wilayah/{world.district.code}/").content.decode()
+    assert "99,9%" in html and "100,0%" not in html
+
+
+def test_numbers_are_written_the_indonesian_way_and_english_is_available(world, login):
+    election(world.regency)
+    set_figures(world.tps1, target_l=1234567, done=807407)
+    client = login(world.kpu)
+    html = client.get(f"/wilayah/{world.regency.code}/").content.decode()
+    assert "1.234.567" in html and "65,4%" in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(f"/wilayah/{world.regency.code}/").content.decode()
+    assert "1,234,567" in html and "65.4%" in html
+    assert "Coklit done" in html and "Needs attention" in html
+
+
+def test_children_link_to_their_pages_with_htmx(world, login):
+    election(world.regency)
+    html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
+    url = f"/wilayah/{world.village.code}/"
+    assert f'href="{url}" hx-get="{url}"' in html
+    assert world.village_panarung.code in rows_of(html)
+
+
+def test_breadcrumbs_link_only_inside_scope(world, login):
+    html = login(world.pps).get(f"/wilayah/{world.tps1.code}/").content.decode()
+    crumbs = html.split('class="crumbs"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="/wilayah/{world.village.code}/"' in crumbs
+    assert f'href="/wilayah/{world.district.code}/"' not in crumbs
+    assert "Kecamatan Pahandut" in crumbs  # named, not linked
+
+
+def test_the_table_sorts_by_completion(world, login):
+    election(world.regency)
+    set_figures(world.tps1, target_l=10, done=9)
+    set_figures(world.tps_panarung, target_l=10, done=2)
+    client = login(world.ppk)
+    url = f"/wilayah/{world.district.code}/"
+    up = rows_of(client.get(url + "?sort=ratio").content.decode())
+    down = rows_of(client.get(url + "?sort=-ratio").content.decode())
+    assert down[0] == world.village.code and down[1] == world.village_panarung.code
+    assert up[-1] == world.village.code
+
+
+def test_the_filter_keeps_only_those_behind_expected_progress(world, login):
+    # 10 of 30 days gone: a third expected by now.
+    election(world.regency, days_before=10, days_after=19)
+    set_figures(world.tps1, target_l=10, done=9)
+    set_figures(world.tps_panarung, target_l=10, done=1)
+    client = login(world.ppk)
+    url = f"/wilayah/{world.district.code}/"
+    everyone = rows_of(client.get(url).content.decode())
+    behind = client.get(url + "?tertinggal=1", **LIVE).content.decode()
+    assert world.village.code in everyone and world.village_panarung.code in everyone
+    # Villages with no voters yet are not behind: there is nothing to do there.
+    assert rows_of(behind) == [world.village_panarung.code]
+    assert "tertinggal" in behind and 'name="tertinggal" value="1" checked' in behind
+
+
+def test_before_the_period_nobody_is_behind(world, login):
+    election(world.regency, days_before=-3, days_after=30)
+    set_figures(world.tps_panarung, target_l=10, done=0)
+    html = login(world.ppk).get(f"/wilayah/{world.district.code}/?tertinggal=1").content
+    assert rows_of(html.decode()) == []
+
+
+def test_rows_show_their_exceptions(world, login):
+    pemilihan = election(world.regency, days_before=10)
+    old = timezone.now() - dt.timedelta(hours=49)
+    set_figures(world.tps1, target_l=5, pending=3, conflicts=1, flagged=2, last_sync_at=old)
+    # Never synced, with voters, and the coklit has run for more than 48 h: not synced too.
+    set_figures(world.tps2, target_l=5)
+    html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
+    row = html.split(f">{world.village.code}<", 1)[1].split("</tr>", 1)[0]
+    assert 'class="badge pending" title="3: menunggu verifikasi">3<' in row
+    assert 'class="badge conflict" title="1: konflik antar-pantarlih">1<' in row
+    assert 'class="badge flag" title="2: data ditandai saat impor">2<' in row
+    assert 'class="badge stale" title="2: TPS belum sinkron lebih dari 48 jam">2<' in row
+    # A TPS that synced an hour ago is fine, and so is one never synced in the first 48 h.
+    set_figures(world.tps1, last_sync_at=timezone.now() - dt.timedelta(hours=1))
+    pemilihan.coklit_start = timezone.localdate()
+    pemilihan.save()
+    html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
+    row = html.split(f">{world.village.code}<", 1)[1].split("</tr>", 1)[0]
+    assert "badge stale" not in row
+
+
+def test_a_district_page_shows_each_drafts_state_and_days_waited(world, login):
+    election(world.regency)
+    DpsDraft.objects.create(
+        village=world.village,
+        status=DpsDraft.Status.SUBMITTED,
+        stage_since=timezone.now() - dt.timedelta(days=4, hours=1),
+    )
+    html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
+    row = html.split(f">{world.village.code}<", 1)[1].split("</tr>", 1)[0]
+    assert '<span class="state submitted">Diajukan</span>' in row
+    assert '<span class="late">4 hari</span>' in row
+    other = html.split(f">{world.village_panarung.code}<", 1)[1].split("</tr>", 1)[0]
+    assert '<span class="state draft">Draf</span>' in other
+
+
+def test_a_regency_page_counts_villages_per_draft_state(world, login):
+    election(world.regency)
+    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.APPROVED)
+    villages = Area.objects.filter(parent=world.district).count()
+    html = login(world.kpu).get(f"/wilayah/{world.regency.code}/").content.decode()
+    row = html.split(f">{world.district.code}<", 1)[1].split("</tr>", 1)[0]
+    assert f">{villages - 1}&nbsp;Draf<" in row
+    assert ">1&nbsp;Disetujui PPK<" in row
+
+
+def test_the_chart_follows_daily_progress_against_the_ideal_line(world, login):
+    pemilihan = election(world.regency, days_before=2, days_after=1)
+    set_figures(world.tps1, target_l=10, done=5)
+    DailyProgress.objects.create(area_code=world.village.code, day=pemilihan.coklit_start, done=5)
+    html = login(world.pps).get(f"/wilayah/{world.village.code}/").content.decode()
+    svg = html.split("<svg viewBox", 1)[1].split("</svg>", 1)[0]
+    assert 'class="ideal"' in svg and 'class="actual"' in svg
+    assert "Selesai coklit 50,0% dari pemilih Model A" in svg
+    # 4-day period: the end of day 1 sits a quarter along, at 50%.
+    points = re.search(r'class="actual" points="([^"]+)"', svg).group(1).split()
+    assert points[1] == "200.5,103.0"
+    assert "style=" not in html  # CSP: no inline styles anywhere
+
+
+def test_the_live_partial_answers_304_when_nothing_changed(world, login):
+    election(world.regency)
+    (voter,) = add_voters(world.tps1)
+    client = login(world.pps)
+    url = f"/wilayah/{world.village.code}/"
+    first = client.get(url, **LIVE)
+    assert first.status_code == 200
+    assert first.content.decode().lstrip().startswith('<section id="live"')
+    assert "<html" not in first.content.decode()
+    etag = first["ETag"]
+    assert "HX-Request" in first["Vary"] and "no-cache" in first["Cache-Control"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag
+    # Another filter is another rendering.
+    other = client.get(url + "?sort=-ratio", HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert other.status_code == 200
+    # A figure change makes a new version.
+    set_outcome(voter, status="MS")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    # And so does a DPS draft changing state.
+    etag = changed["ETag"]
+    DpsDraft.objects.create(village=world.village)
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 200
+
+
+def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
+    election(world.regency)
+    client = login(world.kpu)
+    url = f"/wilayah/{world.regency.code}/"
+    etag = client.get(url, **LIVE)["ETag"]
+    # session, user, area, figures version, drafts version
+    with CaptureQueriesContext(connection) as q:
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
+    assert len(q) == 5
+
+
+def test_the_page_says_when_its_figures_are_as_of_in_the_election_zone(world, login):
+    election(world.kpu_mimika.area)
+    tps = world.tps_mimika
+    at = dt.datetime(2026, 5, 14, 5, 5, tzinfo=dt.UTC)  # 14.05 in Papua (UTC+9)
+    set_figures(tps, target_l=3, updated_at=at, last_sync_at=at, app_version="1.4.2")
+    html = login(world.kpu_mimika).get(f"/wilayah/{tps.code}/").content.decode()
+    assert "14.05 WIT" in html
+    assert "1.4.2" in html
+
+
+def query_count(client, url, **headers) -> int:
+    with CaptureQueriesContext(connection) as q:
+        assert client.get(url, **headers).status_code == 200
+    return len(q)
+
+
+@pytest.mark.parametrize("level", ["regency", "district", "village"])
+def test_query_count_does_not_grow_with_children_or_voters(world, login, level):
+    election(world.regency)
+    client = login(world.kpu)
+    area = getattr(world, level)
+    url = f"/wilayah/{area.code}/"
+    DpsDraft.objects.create(village=world.village)
+    few_page, few_live = query_count(client, url), query_count(client, url, **LIVE)
+    # Many more children (TPS) and voters everywhere below the area.
+    for village in Area.objects.filter(parent=world.district)[:6]:
+        tps = ensure_tps(village, range(1, 9))
+        add_voters(tps[1], 5, status="MS")
+        DpsDraft.objects.get_or_create(village=village)
+    add_voters(world.tps1, 40)
+    assert TpsFigures.objects.filter(district_code=world.district.code).count() > 40
+    assert query_count(client, url) == few_page
+    assert query_count(client, url, **LIVE) == few_live
+
+
+def test_a_pps_gets_404_for_another_villages_page_and_partial(world, login):
+    client = login(world.pps)
+    url = f"/wilayah/{world.village_panarung.code}/"
+    assert client.get(url).status_code == 404
+    assert client.get(url, **LIVE).status_code == 404
+    tps = f"/wilayah/{world.tps_panarung.code}/"
+    assert client.get(tps, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="voters").status_code == 404
