@@ -140,11 +140,11 @@ def template_workbook(user: User) -> bytes:
         [_("Jika satu baris salah, tidak ada akun yang dibuat; daftar kesalahan ditampilkan.")]
     )
     help_ws.append([])
-    help_ws.append([_("peran"), _("tingkat wilayah")])
+    help_ws.append(["peran", _("tingkat wilayah")])
     for role in managed_roles(user):
         help_ws.append([str(role), str(Area.Level(ROLE_LEVEL[role]).label)])
     help_ws.append([])
-    help_ws.append([_("kode_wilayah"), _("nama"), _("tingkat")])
+    help_ws.append(["kode_wilayah", "nama", _("tingkat")])
     for cell in help_ws[help_ws.max_row]:
         cell.font = Font(bold=True)
     levels = {ROLE_LEVEL[r] for r in managed_roles(user)}

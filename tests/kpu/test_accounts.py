@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from kpu import services
 from kpu.models import AuditEntry, DeviceToken, Role, User
@@ -481,3 +482,14 @@ def test_every_change_writes_an_audit_entry(world):
         "user_activate",
     ]
     assert set(AuditEntry.objects.values_list("user", flat=True)) == {by.pk}
+
+
+def test_the_accounts_pages_speak_english_when_asked(world, login):
+    client = login(world.kpu)
+    page = client.get(reverse("kpu-accounts"), headers={"Accept-Language": "en"}).content.decode()
+    assert "Add account" in page and "Import a roster" in page and ">Users<" in page
+    with pytest.raises(DomainError, match="cannot give the role PPS"):
+        with translation.override("en"):
+            services.account_create(
+                by=world.pps, full_name="X", role="pps", area_code="62.71.01.1001"
+            )
