@@ -42,3 +42,49 @@ def home_code(user: User) -> str | None:
 def can_act(user: User, role: Role, area: Area) -> bool:
     """Does the user hold `role` over `area` (their own area or an ancestor of it)?"""
     return user.role == role and in_scope(user, area.code)
+
+
+# Accounts (issue 7). Who may manage whose account: a KPU its regency (every role, its own
+# included, because a KPU's secretariat registers new commissioners' staff too); a PPS the
+# pantarlih of its own village only (the 2024 rosters came from the PPS); PPK and pantarlih
+# nobody. Giving a role above one's own, or an area outside one's own, is impossible because
+# the roles and areas a manager may give are exactly the ones below.
+MANAGED_ROLES: dict[str, tuple[Role, ...]] = {
+    Role.KPU: (Role.KPU, Role.PPK, Role.PPS, Role.PANTARLIH),
+    Role.PPS: (Role.PANTARLIH,),
+}
+
+
+def managed_roles(user: User) -> tuple[Role, ...]:
+    """The roles whose accounts this user may see, create and change (none: no /pengguna/)."""
+    if not user.is_authenticated or not user.is_active:
+        return ()
+    if user.is_superuser and not user.role:
+        return tuple(Role)
+    if not user.area_id:
+        return ()
+    return MANAGED_ROLES.get(user.role, ())
+
+
+def may_assign(user: User, role: str, area: Area) -> bool:
+    """May this user give an account `role` in `area`?"""
+    return role in managed_roles(user) and in_scope(user, area.code)
+
+
+def may_manage(user: User, account: User) -> bool:
+    """May this user see and change `account`? Superuser accounts (no role) are the admin's."""
+    return bool(account.role and account.area_id) and may_assign(user, account.role, account.area)
+
+
+def account_for_user_or_404(user: User, pk: int, *, queryset=None) -> User:
+    """The account with this id if the user may manage it, else 404 (as for any outsider)."""
+    if not managed_roles(user):
+        raise Http404("Pengguna tidak ditemukan.")
+    qs = queryset if queryset is not None else User.objects.select_related("area__parent")
+    try:
+        account = qs.get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404("Pengguna tidak ditemukan.") from None
+    if not may_manage(user, account):
+        raise Http404("Pengguna tidak ditemukan.")
+    return account

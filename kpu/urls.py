@@ -12,6 +12,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("pengguna/", include("kpu.urls_accounts")),
     path("api/v1/", api.urls),
     path("", include("coklit.urls")),
 ]

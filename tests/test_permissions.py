@@ -8,6 +8,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # URLs outside the scope rules: public, Django's own, or the API (tested in tests/api with tokens).
 UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
+# Accounts and devices (/pengguna/): no area code in the URL (user and token ids, or none);
+# their scope by role and area is tested in tests/kpu/test_accounts.py, test_devices.py and
+# test_roster_import.py.
+UNSCOPED |= {
+    "kpu-accounts",
+    "kpu-account-create",
+    "kpu-account",
+    "kpu-account-edit",
+    "kpu-account-deactivate",
+    "kpu-account-activate",
+    "kpu-account-reset-password",
+    "kpu-account-devices",
+    "kpu-device-revoke",
+    "kpu-roster-import",
+    "kpu-roster-template",
+}
 
 # url name -> (method, levels the URL exists for (None: all), roles allowed to use it (None: all))
 MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {

@@ -1,0 +1,164 @@
+"""Roster files (daftar petugas): reading an uploaded XLSX or CSV, and writing the template.
+
+In 2024 the PPS sent their pantarlih as an Excel roster; the columns here are the ones an
+officer fills in: `nama`, `peran`, `kode_wilayah`, `telepon` and, optionally, `username`.
+"""
+
+import csv
+import datetime as dt
+import io
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from python_calamine import CalamineWorkbook
+
+from kpu.models import ROLE_LEVEL, Area, User
+from kpu.scoping import managed_roles
+from kpu.services import DomainError
+
+COLUMNS = ["nama", "peran", "kode_wilayah", "telepon", "username"]
+REQUIRED = ["nama", "peran", "kode_wilayah"]
+MAX_BYTES = 2 * 1024 * 1024
+
+
+def _header(value) -> str:
+    """`Kode Wilayah` and `kode-wilayah` are `kode_wilayah`."""
+    return "_".join(str(value or "").strip().lower().replace("-", " ").split())
+
+
+def _cell(value) -> str:
+    """A cell as text. Whole numbers lose Excel's `.0` (phones typed as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_roster(upload) -> list[tuple[int, dict]]:
+    """(row number as the spreadsheet shows it, {column: text}) per non-empty data row.
+
+    Raises DomainError for a file that cannot be read or lacks a required column.
+    """
+    if upload.size > MAX_BYTES:
+        raise DomainError(_("Berkas lebih dari 2 MB; bagi daftarnya menjadi beberapa berkas."))
+    data = upload.read()
+    name = (upload.name or "").lower()
+    if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+        try:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+            table = sheet.to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001 - any parser failure is the same answer to the user
+            raise DomainError(
+                _("Berkas Excel tidak dapat dibaca. Simpan ulang sebagai .xlsx atau CSV.")
+            ) from None
+    elif name.endswith((".csv", ".txt")):
+        table = _read_csv(data)
+    else:
+        raise DomainError(_("Unggah berkas .xlsx atau .csv (gunakan contoh yang disediakan)."))
+    if not table:
+        raise DomainError(_("Berkas kosong: baris pertama harus berisi judul kolom."))
+    headers = [_header(h) for h in table[0]]
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        raise DomainError(
+            _("Kolom wajib tidak ada di baris judul: %(cols)s. Judul kolom: %(all)s.")
+            % {"cols": ", ".join(missing), "all": ", ".join(COLUMNS)}
+        )
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        cells = [_cell(v) for v in values]
+        if not any(cells):
+            continue
+        rows.append(
+            (
+                number,
+                {h: cells[i] if i < len(cells) else "" for i, h in enumerate(headers) if h},
+            )
+        )
+    return rows
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    """CSV as saved by Excel: UTF-8 (with or without BOM) or Windows-1252, `,` or `;`."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _example_rows(user: User) -> list[list[str]]:
+    """Example rows the user may actually import: a pantarlih, and a PPS if they may give one."""
+    rows = []
+    own = user.area_id or ""
+    names = ["Yohana Wenda", "Agus Santoso"]
+    for role, name in zip(reversed(managed_roles(user)[-2:]), names, strict=False):
+        area = (
+            Area.objects.filter(level=ROLE_LEVEL[role], code__startswith=own)
+            .order_by("code")
+            .first()
+        )
+        if area is not None:
+            rows.append([name, str(role), area.code, "081234567890", ""])
+    return rows
+
+
+def template_workbook(user: User) -> bytes:
+    """The roster template: the header row, example rows, and a sheet listing the roles and
+    area codes this user may give (officers copy the codes from it)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Daftar petugas"
+    ws.append(COLUMNS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in _example_rows(user):
+        ws.append(row)
+    # Text format, so Excel keeps `62.71.01.1001.001` and `0812…` as typed (not as numbers).
+    for col, width in zip("ABCDE", (32, 12, 22, 18, 28), strict=True):
+        ws.column_dimensions[col].width = width
+        for row in range(2, 501):
+            ws[f"{col}{row}"].number_format = "@"
+    ws.freeze_panes = "A2"
+
+    help_ws = wb.create_sheet("Petunjuk")
+    help_ws.append([_("Isi satu baris per petugas di lembar 'Daftar petugas'.")])
+    help_ws.append(
+        [_("Kolom wajib: nama, peran, kode_wilayah. telepon dan username boleh kosong.")]
+    )
+    help_ws.append(
+        [_("Username kosong dibuat otomatis dari peran dan kode wilayah, mis. pantarlih-<kode>.")]
+    )
+    help_ws.append(
+        [_("Jika satu baris salah, tidak ada akun yang dibuat; daftar kesalahan ditampilkan.")]
+    )
+    help_ws.append([])
+    help_ws.append(["peran", _("tingkat wilayah")])
+    for role in managed_roles(user):
+        help_ws.append([str(role), str(Area.Level(ROLE_LEVEL[role]).label)])
+    help_ws.append([])
+    help_ws.append(["kode_wilayah", "nama", _("tingkat")])
+    for cell in help_ws[help_ws.max_row]:
+        cell.font = Font(bold=True)
+    levels = {ROLE_LEVEL[r] for r in managed_roles(user)}
+    # A superuser without an area would get the whole country: they use the admin instead.
+    own = user.area_id or "-"
+    areas = Area.objects.filter(Q(code=own) | Q(code__startswith=f"{own}."), level__in=levels)
+    areas = areas.select_related("parent").order_by("code")
+    for area in areas.iterator():
+        name = area.title
+        if area.level == Area.Level.TPS and area.parent is not None:
+            name = f"{area.title} {area.parent.title}"
+        help_ws.append([area.code, name, str(Area.Level(area.level).label)])
+    help_ws.column_dimensions["A"].width = 22
+    help_ws.column_dimensions["B"].width = 40
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
