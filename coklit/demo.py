@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from coklit import sync
 from coklit.figures import ensure_tps
 from coklit.importer import import_table
 from coklit.models import TpsFigures, Voter
@@ -221,15 +222,6 @@ TMS_NOTES = {
 BARU_RATE = 0.02
 
 
-def load_sync():
-    """The sync service of the API, or None while it is not there (it ships separately)."""
-    try:
-        from coklit import sync
-    except ImportError:
-        return None
-    return sync if hasattr(sync, "sync_batch") else None
-
-
 def coklit_event(
     rng: random.Random,
     *,
@@ -300,15 +292,12 @@ def _work_times(
     return sorted(out)
 
 
-def seed_progress(*, regency: Area, share: float, seed: int = 1, sync=None, log=None) -> dict:
+def seed_progress(*, regency: Area, share: float, seed: int = 1, log=None) -> dict:
     """Coklit results for `share` of the listed voters, sent TPS by TPS through the sync service.
 
     Each TPS's pantarlih "syncs" the visits of the days of the coklit period so far, in batches
     of at most 1,000 events, exactly as a device would; a second run only tops up.
     """
-    sync = sync or load_sync()
-    if sync is None:
-        return {"skipped": "coklit.sync belum ada"}
     pemilihan = Pemilihan.objects.filter(regency=regency).select_related("regency").first()
     now = timezone.now()
     tz = pemilihan.tzinfo
@@ -372,7 +361,6 @@ def simulate_coklit(
     regency: Area,
     per_minute: int,
     minutes: float | None,
-    sync,
     seed: int | None = None,
     log=None,
     sleep=time.sleep,

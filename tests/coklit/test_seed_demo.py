@@ -1,14 +1,12 @@
 """seed_demo's voters and progress, and simulate_coklit (SPEC 5)."""
 
 import datetime as dt
-import sys
-import types
 import uuid
 from collections import Counter
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from coklit import demo, figures
 from coklit.importer import nik_flags
@@ -26,25 +24,18 @@ def seed(*args) -> str:
 
 @pytest.fixture
 def fake_sync(monkeypatch):
-    """A stand-in for coklit.sync that accepts and records every batch it is given."""
+    """Records every batch the demo sends and accepts it, instead of applying it."""
     calls = []
 
     def sync_batch(*, tps, user, events, app_version):
         calls.append({"tps": tps, "user": user, "events": events, "app_version": app_version})
         return [{"id": e["id"], "status": "accepted", "error": ""} for e in events]
 
-    module = types.ModuleType("coklit.sync")
-    module.sync_batch = sync_batch
-    monkeypatch.setitem(sys.modules, "coklit.sync", module)
+    monkeypatch.setattr("coklit.sync.sync_batch", sync_batch)
     return calls
 
 
-@pytest.fixture
-def no_sync(monkeypatch):
-    monkeypatch.setitem(sys.modules, "coklit.sync", None)  # import coklit.sync fails
-
-
-def test_it_fills_every_tps_of_the_city_and_a_second_run_adds_nothing(no_sync):
+def test_it_fills_every_tps_of_the_city_and_a_second_run_adds_nothing():
     out = seed("--voters-per-tps", "5", "--progress", "0")
     tps = Area.objects.filter(level=Area.Level.TPS, code__startswith="62.71.")
     assert tps.count() == 415
@@ -59,7 +50,7 @@ def test_it_fills_every_tps_of_the_city_and_a_second_run_adds_nothing(no_sync):
     assert Voter.objects.count() == 2075
 
 
-def test_synthetic_voters_look_real(no_sync):
+def test_synthetic_voters_look_real():
     seed("--voters-per-tps", "30", "--progress", "0")
     voters = list(Voter.objects.select_related("village"))
     assert len({v.nik for v in voters}) == len(voters)
@@ -79,12 +70,6 @@ def test_synthetic_voters_look_real(no_sync):
         (voting_day - v.tanggal_lahir).days >= 17 * 365 or v.status_kawin != "B" for v in voters
     )
     assert adults == len(voters)
-
-
-def test_without_the_sync_service_progress_is_skipped_with_a_message(no_sync):
-    out = seed("--voters-per-tps", "2")
-    assert "Coklit progress skipped: coklit.sync" in out
-    assert not Voter.objects.exclude(status="BELUM").exists()
 
 
 def test_progress_goes_through_the_sync_service_as_pantarlih_devices(fake_sync):
@@ -163,12 +148,6 @@ def test_simulate_coklit_sends_small_batches_until_the_minutes_are_up(fake_sync)
         assert call["user"] == User.objects.get(username=f"pantarlih-{call['tps'].code}")
         when = dt.datetime.fromisoformat(call["events"][0]["recorded_at"])
         assert abs((dt.datetime.now(dt.UTC) - when).total_seconds()) < 60
-
-
-def test_simulate_coklit_needs_the_sync_service(no_sync):
-    call_command("seed_demo", "--voters-per-tps", "1", "--progress", "0", stdout=StringIO())
-    with pytest.raises(CommandError, match="coklit.sync"):
-        call_command("simulate_coklit", "--minutes", "0.001", stdout=StringIO())
 
 
 def test_planned_voters_stay_within_the_limit():

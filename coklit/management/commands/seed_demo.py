@@ -50,20 +50,11 @@ class Command(BaseCommand):
     def seed_progress(self, area, progress, seed):
         if not progress:
             return
-        sync = demo.load_sync()
-        if sync is None:
-            self.stdout.write(
-                "Coklit progress skipped: coklit.sync (the sync service of the API) is not "
-                "installed yet."
-            )
-            return
-        result = demo.seed_progress(
-            regency=area, share=progress, seed=seed, sync=sync, log=self.stdout.write
-        )
+        result = demo.seed_progress(regency=area, share=progress, seed=seed, log=self.stdout.write)
         if "skipped" in result:
             self.stdout.write(f"Coklit progress skipped: {result['skipped']}.")
-        else:
-            self.stdout.write(
-                f"Coklit progress: {result['sent']} field results sent through the sync service, "
-                f"{result['accepted']} accepted."
-            )
+            return
+        self.stdout.write(
+            f"Coklit progress: {result['sent']} field results sent through the sync service, "
+            f"{result['accepted']} accepted."
+        )

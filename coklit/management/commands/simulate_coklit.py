@@ -25,11 +25,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{regency} is not an imported regency: run seed_demo --regency {regency} first"
             ) from None
-        sync = demo.load_sync()
-        if sync is None:
-            raise CommandError(
-                "coklit.sync (the sync service of the API) is not installed: nothing to send to."
-            )
         self.stdout.write(
             f"Simulating pantarlih devices in {area.name}: about {per_minute} results a minute"
             + (f" for {minutes:g} minutes." if minutes is not None else "; Ctrl-C stops.")
@@ -39,7 +34,6 @@ class Command(BaseCommand):
                 regency=area,
                 per_minute=per_minute,
                 minutes=minutes,
-                sync=sync,
                 seed=seed,
                 log=self.stdout.write,
             )
