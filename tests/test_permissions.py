@@ -12,6 +12,11 @@ UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
 # url name -> (method, levels the URL exists for (None: all), roles allowed to use it (None: all))
 MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-area": ("get", None, None),
+    # Recaps are signed by KPU, PPK/PPD and PPS: regency, district and village (a TPS is 404).
+    "coklit-rekap-xlsx": ("get", {2, 3, 4}, None),
+    "coklit-rekap-cetak": ("get", {2, 3, 4}, None),
+    # The DPS list is posted per TPS: a TPS or a village (a sheet per TPS); other levels 404.
+    "coklit-dps-xlsx": ("get", {4, 5}, None),
 }
 
 
