@@ -453,6 +453,7 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
     Masked NIK and NKK; age on voting day instead of the birth date; no disability detail.
     """
     V = Voter.Status
+    code = tps.code
     qs = (
         dps_voters(tps=tps)
         .order_by("rw", "rt", "alamat", "nkk", "nama", "id")
@@ -461,14 +462,15 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
     for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, home) in enumerate(
         qs.iterator(chunk_size=2000), start=1
     ):
-        if home != tps.code:
+        # Empty cells are None, not "": openpyxl then writes no cell at all.
+        if home != code:
             ket = f"Pindahan TPS {home.rsplit('.', 1)[1]}"
         elif status == V.BARU:
             ket = "Baru"
         elif status == V.UBAH:
             ket = "Ubah"
         else:
-            ket = ""
+            ket = None
         if counts is not None:
             counts[jk] += 1
         yield (
@@ -478,9 +480,9 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
             nama,
             jk,
             age_on(born, voting_day),
-            alamat,
-            rt,
-            rw,
+            alamat or None,
+            rt or None,
+            rw or None,
             ket,
         )
 

@@ -6,6 +6,7 @@ every page, list and export shows `mask_nik(...)`; revealing one needs a reason 
 
 VISIBLE_HEAD = 4
 VISIBLE_TAIL = 2
+STARS = "*" * (16 - VISIBLE_HEAD - VISIBLE_TAIL)
 
 
 def mask_nik(value: str | None) -> str:
@@ -14,6 +15,8 @@ def mask_nik(value: str | None) -> str:
     The first 4 digits (province and regency of issue) and the last 2 stay; everything between is
     starred, whatever the length, so a malformed value leaks no more than a well-formed one.
     """
+    if value and len(value) == 16:  # the usual case, kept fast for 100,000-row lists
+        return value[:VISIBLE_HEAD] + STARS + value[-VISIBLE_TAIL:]
     value = (value or "").strip()
     if len(value) <= VISIBLE_HEAD + VISIBLE_TAIL:
         return "*" * len(value)
