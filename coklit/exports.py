@@ -222,7 +222,7 @@ TMS_SHORT = {
     8: "Salah TPS",
     9: "Lainnya",
 }
-DIS_SHORT = {1: "Fisik", 2: "Intelek-tual", 3: "Mental", 4: "Wicara", 5: "Rungu", 6: "Netra"}
+DIS_SHORT = {1: "Fisik", 2: "Intelektual", 3: "Mental", 4: "Wicara", 5: "Rungu", 6: "Netra"}
 assert set(TMS_SHORT) == set(TMS_REASONS) and set(DIS_SHORT) == set(DISABILITIES)
 
 

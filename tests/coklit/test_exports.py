@@ -32,7 +32,7 @@ TMS = [
     "Salah TPS",
     "Lainnya",
 ]
-DIS = ["Fisik", "Intelek-tual", "Mental", "Wicara", "Rungu", "Netra"]
+DIS = ["Fisik", "Intelektual", "Mental", "Wicara", "Rungu", "Netra"]
 EXPECTED = {
     ("Jumlah TPS", "Jumlah TPS"): "tps_count",
     ("Pemilih (Model A)", "L"): "target_l",
