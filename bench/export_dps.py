@@ -15,9 +15,11 @@ runs in a fresh subprocess, so peak memory is that run's alone:
   to a temporary file: openpyxl's own cost, the floor any export pays. So export/bare is all of
   our overhead together (database, masking, styling, the response).
 
-Time is the best of `--repeat` runs (the machine is shared); memory is the peak of Python
-allocations (tracemalloc, in a separate run since tracing slows things; for bare, above the
-prebuilt list) and the process's max RSS (Django loaded; for bare, the list included).
+Time is the best of `--repeat` interleaved runs, wall clock (database included) and this
+process's CPU time (steadier on a shared machine; the database's sort is not in it). Memory is
+the peak of Python allocations (tracemalloc, in a separate run since tracing slows things; for
+bare, above the prebuilt list) and the process's max RSS (Django loaded; for bare, the list
+included).
 """
 
 import argparse
@@ -167,13 +169,13 @@ def child(mode: str, code: str, trace: bool) -> None:
     if trace:
         tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0] if trace else 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     size = run_bare(rows) if mode == "bare" else run_export(code)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     # The bare run's rows are held in a list before it starts: count only what writing adds.
     peak = tracemalloc.get_traced_memory()[1] - base if trace else None
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "peak": peak, "rss": rss, "bytes": size}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak": peak, "rss": rss, "bytes": size}))
 
 
 def measure(mode: str, code: str, *, trace: bool) -> dict:
@@ -213,9 +215,10 @@ def main() -> None:
         for mode in runs:
             traced = measure(mode, tps_code(n), trace=True)
             best = min(runs[mode], key=lambda r: r["seconds"])
-            results[(n, mode)] = best | {"peak": traced["peak"]}
+            cpu = min(r["cpu"] for r in runs[mode])
+            results[(n, mode)] = best | {"peak": traced["peak"], "cpu": cpu}
             print(
-                f"  {n:>7,} {mode:<6} {best['seconds']:6.2f} s  "
+                f"  {n:>7,} {mode:<6} {best['seconds']:6.2f} s  cpu {cpu:6.2f} s  "
                 f"peak {traced['peak'] / 2**20:6.1f} MiB  rss {best['rss'] / 2**20:6.1f} MiB  "
                 f"file {best['bytes'] / 2**20:5.1f} MiB",
                 flush=True,
@@ -223,15 +226,16 @@ def main() -> None:
 
     print()
     print(
-        "| rows | bare s | export s | export/bare | bare peak MiB | export peak MiB "
-        "| export RSS MiB |"
+        "| rows | bare s | export s | export/bare | bare CPU s | export CPU s | CPU ratio "
+        "| bare peak MiB | export peak MiB | export RSS MiB |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in args.rows:
         b, e = results[(n, "bare")], results[(n, "export")]
         print(
             f"| {n:,} | {b['seconds']:.2f} | {e['seconds']:.2f} | "
-            f"{e['seconds'] / b['seconds']:.2f}x | {b['peak'] / 2**20:.1f} | "
+            f"{e['seconds'] / b['seconds']:.2f}x | {b['cpu']:.2f} | {e['cpu']:.2f} | "
+            f"{e['cpu'] / b['cpu']:.2f}x | {b['peak'] / 2**20:.1f} | "
             f"{e['peak'] / 2**20:.1f} | {e['rss'] / 2**20:.0f} |"
         )
     lo, hi = min(args.rows), max(args.rows)

@@ -532,3 +532,17 @@ def test_the_dps_sheet_prints_with_its_header_on_every_page(listed, world, login
 )
 def test_mask_nik_stars_ten_of_sixteen(value, shown):
     assert mask_nik(value) == shown
+
+
+def test_a_recap_costs_the_same_queries_whatever_the_number_of_children(
+    counted, login, django_assert_max_num_queries
+):
+    client = login(counted.kpu)
+    DpsDraft.objects.create(
+        village=counted.village, status=DpsDraft.Status.SUBMITTED, frozen=_frozen(dps_l=1)
+    )
+    # Session, user, area, breadcrumbs, election, children + their figures, drafts, live figures.
+    with django_assert_max_num_queries(10):
+        client.get("/wilayah/62.71/rekap.xlsx")  # 5 districts
+    with django_assert_max_num_queries(10):
+        client.get("/wilayah/62.71.02/cetak/")  # 11 villages
