@@ -79,12 +79,12 @@ def rekap_workbook(rekap: Rekap) -> IO[bytes]:
     ncol = len(rekap.columns)
     last = get_column_letter(ncol)
 
-    def line(row: int, text: str, font: Font, *, merge: bool = True) -> None:
+    def line(row: int, text: str, font: Font) -> None:
+        """A centred line over the whole width of the table."""
         cell = ws.cell(row=row, column=1, value=text)
         cell.font = font
         cell.alignment = Alignment(horizontal="center")
-        if merge:
-            ws.merge_cells(f"A{row}:{last}{row}")
+        ws.merge_cells(f"A{row}:{last}{row}")
 
     # Title block.
     row = 1
