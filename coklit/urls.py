@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coklit import views, workflow_views
+from coklit import views, views_export, workflow_views
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
@@ -24,4 +24,8 @@ urlpatterns = [
         )
         for action in ("submit", "approve", "return", "establish", "reopen")
     ],
+    # Recaps, DPS lists and print pages (SPEC 9).
+    path("wilayah/<str:code>/rekap.xlsx", views_export.rekap_xlsx, name="coklit-rekap-xlsx"),
+    path("wilayah/<str:code>/dps.xlsx", views_export.dps_xlsx, name="coklit-dps-xlsx"),
+    path("wilayah/<str:code>/cetak/", views_export.rekap_cetak, name="coklit-rekap-cetak"),
 ]

@@ -38,6 +38,11 @@ MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-dps-return": ("post", {4}, {"ppk"}),
     "coklit-dps-establish": ("post", {4}, {"kpu"}),
     "coklit-dps-reopen": ("post", {4}, {"kpu"}),
+    # Recaps are signed by KPU, PPK/PPD and PPS: regency, district and village (a TPS is 404).
+    "coklit-rekap-xlsx": ("get", {2, 3, 4}, None),
+    "coklit-rekap-cetak": ("get", {2, 3, 4}, None),
+    # The DPS list is posted per TPS: a TPS or a village (a sheet per TPS); other levels 404.
+    "coklit-dps-xlsx": ("get", {4, 5}, None),
 }
 
 # POST URLs keyed by an event or a voter id (not an area code), scoped through the event's TPS
