@@ -292,11 +292,14 @@ def _work_times(
     return sorted(out)
 
 
-def seed_progress(*, regency: Area, share: float, seed: int = 1, log=None) -> dict:
+def seed_progress(
+    *, regency: Area, share: float, seed: int = 1, within: str | None = None, log=None
+) -> dict:
     """Coklit results for `share` of the listed voters, sent TPS by TPS through the sync service.
 
     Each TPS's pantarlih "syncs" the visits of the days of the coklit period so far, in batches
-    of at most 1,000 events, exactly as a device would; a second run only tops up.
+    of at most 1,000 events, exactly as a device would; a second run only tops up. `within`
+    limits it to the TPS of one village.
     """
     pemilihan = Pemilihan.objects.filter(regency=regency).select_related("regency").first()
     now = timezone.now()
@@ -305,7 +308,7 @@ def seed_progress(*, regency: Area, share: float, seed: int = 1, log=None) -> di
     end = min(today, pemilihan.coklit_end)
     if end < pemilihan.coklit_start:
         return {"skipped": f"coklit baru mulai {pemilihan.coklit_start}"}
-    rng = random.Random(f"{seed}:progress")
+    rng = random.Random(f"{seed}:progress:{within or regency.code}")
     pantarlih = {
         u.area_id: u
         for u in User.objects.filter(
@@ -313,6 +316,8 @@ def seed_progress(*, regency: Area, share: float, seed: int = 1, log=None) -> di
         ).order_by("username")
     }
     rows = TpsFigures.objects.filter(regency_code=regency.code).select_related("tps__parent")
+    if within:
+        rows = rows.filter(village_code=within)
     numbers: dict[str, list[int]] = {}
     for r in rows:
         numbers.setdefault(r.village_code, []).append(r.tps.tps_number)
@@ -440,3 +445,102 @@ def simulate_coklit(
         if wait > 0:
             sleep(wait)
     return {"sent": sent, "accepted": accepted, "batches": batches, "finished": not active}
+
+
+# Villages the demo walks along the DPS chain, so that every role finds something to act on:
+# (stage, index of the district, index of the village in it), in code order.
+WORKFLOW_DEMO = [("ready", 0, 0), ("submitted", 0, 1), ("approved", 0, 2), ("established", 1, 0)]
+
+
+def _late_ids(seed: int) -> list[str]:
+    """The ids of the three late new voters of the "ready" village (fixed, so a rerun knows)."""
+    rng = random.Random(f"{seed}:late-ids")
+    return [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(3)]
+
+
+def seed_workflow(*, regency: Area, seed: int = 1) -> list[tuple[Area, str]]:
+    """Walk a few villages along the chain through the real services, as their officers would.
+
+    The first village is complete and verified but for three new voters found late: its PPS
+    verifies them and submits, its PPK approves, the KPU establishes (the demo of SPEC 8).
+    Others wait at "submitted" (the PPK's inbox), "approved" (the KPU's) and "established".
+    A second run leaves villages already past the draft stage as they are.
+    """
+    from coklit import services
+    from coklit.models import CoklitEvent, DpsDraft
+
+    pemilihan = Pemilihan.objects.filter(regency=regency).first()
+    rng = random.Random(f"{seed}:workflow")
+    districts = list(Area.objects.filter(parent=regency).order_by("code"))
+    walked = []
+    for stage, d, v in WORKFLOW_DEMO:
+        villages = (
+            list(Area.objects.filter(parent=districts[d]).order_by("code"))
+            if d < len(districts)
+            else []
+        )
+        if v >= len(villages):
+            continue
+        village = villages[v]
+        draft = DpsDraft.objects.filter(village=village).first()
+        if draft and draft.status != DpsDraft.Status.DRAFT:
+            walked.append((village, draft.status))
+            continue
+        if stage == "ready" and CoklitEvent.objects.filter(id__in=_late_ids(seed)).exists():
+            walked.append((village, "ready"))  # walked by an earlier run
+            continue
+        if "skipped" in seed_progress(regency=regency, share=1.0, seed=seed, within=village.code):
+            return walked
+        user = {
+            r: User.objects.get(username=demo_username(r, c))
+            for r, c in [
+                (Role.PPS, village.code),
+                (Role.PPK, districts[d].code),
+                (Role.KPU, regency.code),
+            ]
+        }
+        waiting = TpsFigures.objects.filter(village_code=village.code, pending__gt=0)
+        for row in waiting.select_related("tps").order_by("tps_id"):
+            services.tps_queue_approve_all(tps=row.tps, by=user[Role.PPS])
+        pending = CoklitEvent.objects.filter(
+            tps__parent=village, stands=True, verification=Voter.Verification.PENDING
+        )
+        for event in pending:  # conflicts are left out of "approve all"
+            services.event_verify(event=event, by=user[Role.PPS], decision="approve")
+        if stage == "ready":
+            tps = Area.objects.filter(parent=village).order_by("code").first()
+            factory = VoterFactory(seed=f"{seed}:late", voting_day=pemilihan.voting_day)
+            now = timezone.now()
+            late = [
+                coklit_event(
+                    rng,
+                    voter=None,
+                    recorded_at=now - dt.timedelta(hours=i + 1),
+                    other_tps=[],
+                    factory=factory,
+                    village=village,
+                )
+                | {"id": event_id}
+                for i, event_id in enumerate(_late_ids(seed))
+            ]
+            pantarlih = User.objects.get(username=demo_username(Role.PANTARLIH, tps.code))
+            sync.sync_batch(tps=tps, user=pantarlih, events=late, app_version="demo-seed")
+            walked.append((village, "ready"))
+            continue
+        year = pemilihan.coklit_start.year
+        services.dps_draft_submit(
+            village=village,
+            by=user[Role.PPS],
+            ba_number=f"01/BA/PPS/{year}",
+            note="Rapat pleno PPS menetapkan draf DPS.",
+        )
+        if stage in ("approved", "established"):
+            services.dps_draft_approve(
+                village=village, by=user[Role.PPK], ba_number=f"02/BA/PPK/{year}"
+            )
+        if stage == "established":
+            services.dps_draft_establish(
+                village=village, by=user[Role.KPU], ba_number=f"03/BA/KPU/{year}"
+            )
+        walked.append((village, stage))
+    return walked

@@ -32,6 +32,8 @@ def fake_sync(monkeypatch):
         return [{"id": e["id"], "status": "accepted", "error": ""} for e in events]
 
     monkeypatch.setattr("coklit.sync.sync_batch", sync_batch)
+    # Nothing is applied, so no village can be walked along the DPS chain.
+    monkeypatch.setattr("coklit.demo.seed_workflow", lambda **kwargs: [])
     return calls
 
 
@@ -124,11 +126,22 @@ def test_progress_goes_through_the_sync_service_as_pantarlih_devices(fake_sync):
 
 
 def test_progress_with_the_real_sync_service_keeps_figures_exact():
-    pytest.importorskip("coklit.sync")
+    from coklit.models import TpsFigures
+
     out = seed("--voters-per-tps", "5", "--progress", "0.6")
     assert "Coklit progress:" in out
-    totals = figures.area_totals(area=Area.objects.get(code="62.71"))
-    assert totals["done"] == 415 * 3  # round(0.6 * 5) on each TPS
+    # round(0.6 * 5) on each TPS, but in the villages the demo walks along the DPS chain.
+    walked = [
+        f"{regency}.{village}"
+        for regency, village in [
+            ("62.71.01", "1001"),
+            ("62.71.01", "1002"),
+            ("62.71.01", "1003"),
+            ("62.71.02", "1001"),
+        ]
+    ]
+    rest = TpsFigures.objects.exclude(village_code__in=walked).filter(regency_code="62.71")
+    assert rest.count() > 300 and {r.done for r in rest} == {3}
     assert figures.mismatches(code="62.71") == {}
     out = seed("--voters-per-tps", "5", "--progress", "0.6")
     assert "Coklit progress: 0 field results sent" in out
@@ -153,3 +166,29 @@ def test_simulate_coklit_sends_small_batches_until_the_minutes_are_up(fake_sync)
 def test_planned_voters_stay_within_the_limit():
     sizes = [demo.planned_voters(f"62.71.01.1001.{n:03d}", 580, 1) for n in range(1, 200)]
     assert max(sizes) == 600 and min(sizes) >= 522
+
+
+def test_the_demo_walks_villages_along_the_dps_chain_and_a_rerun_keeps_them():
+    from coklit.models import DpsDraft, TpsFigures
+    from kpu.models import AuditEntry
+
+    out = seed("--voters-per-tps", "4", "--progress", "0.3")
+    states = dict(DpsDraft.objects.values_list("village_id", "status"))
+    assert states == {
+        "62.71.01.1001": "draft",
+        "62.71.01.1002": "submitted",
+        "62.71.01.1003": "approved",
+        "62.71.02.1001": "established",
+    }
+    # The first village is complete and waits only for the PPS to verify three late new voters.
+    ready = TpsFigures.objects.filter(village_code="62.71.01.1001")
+    assert sum(r.done for r in ready) == sum(r.target_l + r.target_p for r in ready)
+    assert sum(r.pending for r in ready) == 3
+    assert "Kelurahan Pahandut (62.71.01.1001): coklit complete" in out
+    assert figures.mismatches(code="62.71") == {}
+    entries = AuditEntry.objects.count()
+
+    seed("--voters-per-tps", "4", "--progress", "0.3")
+    assert dict(DpsDraft.objects.values_list("village_id", "status")) == states
+    assert sum(r.pending for r in TpsFigures.objects.filter(village_code="62.71.01.1001")) == 3
+    assert AuditEntry.objects.count() == entries

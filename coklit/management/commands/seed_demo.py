@@ -58,3 +58,8 @@ class Command(BaseCommand):
             f"Coklit progress: {result['sent']} field results sent through the sync service, "
             f"{result['accepted']} accepted."
         )
+        for village, stage in demo.seed_workflow(regency=area, seed=seed):
+            what = {
+                "ready": "coklit complete; 3 new voters wait for the PPS, then the DPS draft",
+            }.get(stage, f"DPS draft {stage}")
+            self.stdout.write(f"  {village.title} ({village.code}): {what}")
