@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
 
 from coklit import selectors, services
 from coklit.models import CoklitEvent, Voter
@@ -139,7 +140,9 @@ def dps_action(request: AuthedRequest, code: str, action: str) -> HttpResponse:
             context["success"] = _("Draf DPS kini: %(status)s.") % {
                 "status": draft.get_status_display()
             }
-        return render(request, "coklit/_village_workflow.html", context)
+        response = render(request, "coklit/_village_workflow.html", context)
+        # The page's figures and draft state refresh at once, not at the next poll.
+        return response if error else trigger_client_event(response, "dpsChanged")
     if error:
         messages.error(request, error)
     else:

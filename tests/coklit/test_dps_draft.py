@@ -429,3 +429,15 @@ def test_the_drafts_page_costs_the_same_queries_for_few_and_many_drafts(world, l
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_htmx_tells_the_page_to_refresh_its_figures_after_a_step(world, login):
+    complete_village(world)
+    response = login(world.pps).post(
+        reverse("coklit-dps-submit", args=[world.village.code]),
+        {"expected": "draft", "ba_number": "BA-01"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and response["HX-Trigger"] == '{"dpsChanged": {}}'
+    page = login(world.pps).get(f"/wilayah/{world.village.code}/").content.decode()
+    assert 'hx-trigger="every 20s, dpsChanged from:body"' in page
