@@ -2,7 +2,7 @@
 VENV     := .venv
 PY       := $(VENV)/bin/python
 REGENCY  ?= 62.71
-VOTERS   ?= 0
+VOTERS_PER_TPS ?= 300
 HOST     ?= 127.0.0.1:8000
 DEMO_ENV := DJANGO_DEBUG=1
 
@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
-	$(DEMO_ENV) $(PY) manage.py seed_demo --regency $(REGENCY)
+	$(DEMO_ENV) $(PY) manage.py seed_demo --regency $(REGENCY) --voters-per-tps $(VOTERS_PER_TPS)
 	@echo "Open http://$(HOST)/ and log in with one of the accounts above."
 	@echo "simulate_coklit plays the pantarlih devices beside the server (log: simulate.log)."
 	@$(DEMO_ENV) $(PY) manage.py simulate_coklit --regency $(REGENCY) > simulate.log 2>&1 & \
