@@ -483,7 +483,7 @@ PRESETS = {
         sync_runs=1,
         import_rows=600,
         import_runs=1,
-        export=[100, 400],
+        export=[100, 1000],
         export_repeat=1,
         rekap_runs=1,
     ),
