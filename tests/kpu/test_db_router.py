@@ -26,7 +26,7 @@ def routed(settings):
 
 
 def tables(captured) -> set[str]:
-    return {t for q in captured.captured_queries for t in re.findall(r'FROM "(\w+)"', q["sql"])}
+    return {t for q in captured.captured_queries for t in re.findall(r'FROM "?(\w+)', q["sql"])}
 
 
 def fetch(client, url, **headers):
