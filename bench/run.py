@@ -718,16 +718,24 @@ def sync_part(res: Results, P: dict, regency) -> None:
         )
         assert r.status_code == 200, r.content[:300]
 
+    few = events[:10]  # what a device sends most of the time: a few results since last sync
+
+    def small():
+        out = sync_batch(tps=tps, user=user, events=few, app_version="bench")
+        assert all(r["status"] == "accepted" for r in out), out
+
     times = defaultdict(list)
     timed(product)  # warm up
     for _ in range(P["sync_runs"]):
         times["product"].append(timed(product))
         times["bare"].append(timed(bare))
         times["http"].append(timed(http))
+        times["small"].append(timed(small))
     assert connection.vendor == "postgresql"
     res.add(f"sync: {len(events):,}-event batch (service)", med(times["product"]), "s")
     res.add(f"sync: {len(events):,}-event batch over HTTP", med(times["http"]), "s", 1.0)
     res.add("bare: psycopg inserts + counter updates", med(times["bare"]), "s")
+    res.add("sync: 10-event batch (service)", med(times["small"]) * 1000, "ms")
     res.add("sync: batch / bare psycopg", med(times["product"]) / med(times["bare"]), "x", 3)
     print(res.table(), flush=True)
 
