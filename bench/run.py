@@ -947,7 +947,7 @@ def export_part(res: Results, P: dict, big: str) -> None:
         "x",
         1.2,
     )
-    res.add(f"export: max RSS, {hi:,} rows", r[(hi, "export")]["rss"] / MiB, "MiB")
+    # No RSS here: Linux keeps a child's max RSS across exec, so it would be this process's.
 
 
 if __name__ == "__main__":
