@@ -123,9 +123,10 @@ DATABASE_ROUTERS: list[str] = []
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL)
     DATABASE_ROUTERS = ["kpu.db_router.ReplicaRouter"]
-elif TESTING:
+elif TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The tests' replica: a second connection to the same test database (TEST MIRROR), so a
-    # test can install the router and see which connection each read took.
+    # test can install the router and see which connection each read took. PostgreSQL only,
+    # as in production (on SQLite, system checks would query it from tests not allowed to).
     DATABASES["replica"] = {**DATABASES["default"], "OPTIONS": {}}
 if "replica" in DATABASES:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
