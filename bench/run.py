@@ -537,10 +537,6 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
     import django
 
     django.setup()
-    from django.test import Client
-    from django.utils import timezone
-
-    from kpu.models import User
 
     started = time.perf_counter()
     prefix = args.scratch or db["NAME"]
@@ -551,6 +547,25 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         f"databases {big} ({P['big']:,} voters) and {small} ({P['small']:,}), {P['tps']:,} TPS",
         flush=True,
     )
+
+    try:
+        missed = measure_all(args, P, db, big, small, res, parts, started)
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            drop(db, big, small)
+    if missed and args.strict:
+        sys.exit(1)
+
+
+def measure_all(args, P, db, big, small, res, parts, started) -> list[str]:
+    """Seed (unless reusing) and measure; the caller drops the scratch databases."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from kpu.models import User
 
     reuse = args.reuse and exists(db, big) and exists(db, small)
     if not reuse:
@@ -670,13 +685,7 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         f"\nwrote {args.out}; {len(missed)} goal(s) missed"
         + (": " + "; ".join(missed) if missed else "")
     )
-    if not args.keep:
-        from django.db import connections
-
-        connections.close_all()
-        drop(db, big, small)
-    if missed and args.strict:
-        sys.exit(1)
+    return missed
 
 
 def sync_part(res: Results, P: dict, regency) -> None:
