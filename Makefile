@@ -38,6 +38,18 @@ test: install-dev
 	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# SPEC 10's bars as ratios, in scratch databases beside DATABASE_URL's (PostgreSQL only):
+# prints a table and writes bench-results.json. BENCH_QUICK=1 runs a smaller version.
+bench: install-dev
+	@case "$$DATABASE_URL" in \
+	  postgres://*|postgresql://*|pgsql://*|postgis://*) ;; \
+	  "") echo "make bench: set DATABASE_URL to a PostgreSQL database, e.g." \
+	        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/pantau make bench" >&2; exit 2 ;; \
+	  *) echo "make bench: DATABASE_URL is not PostgreSQL; the bars are for PostgreSQL" >&2; \
+	     exit 2 ;; \
+	esac
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

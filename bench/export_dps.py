@@ -188,6 +188,44 @@ def measure(mode: str, code: str, *, trace: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def compare(sizes: list[int], repeat: int, *, pick=min) -> dict:
+    """{(rows, "bare"|"export"): {seconds, cpu, peak, rss, bytes}} for each size.
+
+    `pick` chooses among the `repeat` timed runs: min (best of, the default) or
+    statistics.median. Memory comes from one more, traced, run of each.
+    """
+    from django.db import connection
+
+    prepare(sizes)
+    connection.close()
+    results = {}
+    for n in sizes:
+        # Interleaved: the machine is shared, noise only ever adds time.
+        runs = {"bare": [], "export": []}
+        for _ in range(repeat):
+            for mode in runs:
+                runs[mode].append(measure(mode, tps_code(n), trace=False))
+        for mode in runs:
+            traced = measure(mode, tps_code(n), trace=True)
+            seconds = pick([r["seconds"] for r in runs[mode]])
+            cpu = pick([r["cpu"] for r in runs[mode]])
+            rss = max(r["rss"] for r in runs[mode])
+            results[(n, mode)] = {
+                "seconds": seconds,
+                "cpu": cpu,
+                "peak": traced["peak"],
+                "rss": rss,
+                "bytes": runs[mode][0]["bytes"],
+            }
+            print(
+                f"  {n:>7,} {mode:<6} {seconds:6.2f} s  cpu {cpu:6.2f} s  "
+                f"peak {traced['peak'] / 2**20:6.1f} MiB  rss {rss / 2**20:6.1f} MiB  "
+                f"file {runs[mode][0]['bytes'] / 2**20:5.1f} MiB",
+                flush=True,
+            )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -203,26 +241,7 @@ def main() -> None:
     from django.db import connection
 
     print(f"database: {connection.vendor}; preparing voters", flush=True)
-    prepare(args.rows)
-    connection.close()
-    results = {}
-    for n in args.rows:
-        # Interleaved, best of `repeat`: the machine is shared, noise only ever adds time.
-        runs = {"bare": [], "export": []}
-        for _ in range(args.repeat):
-            for mode in runs:
-                runs[mode].append(measure(mode, tps_code(n), trace=False))
-        for mode in runs:
-            traced = measure(mode, tps_code(n), trace=True)
-            best = min(runs[mode], key=lambda r: r["seconds"])
-            cpu = min(r["cpu"] for r in runs[mode])
-            results[(n, mode)] = best | {"peak": traced["peak"], "cpu": cpu}
-            print(
-                f"  {n:>7,} {mode:<6} {best['seconds']:6.2f} s  cpu {cpu:6.2f} s  "
-                f"peak {traced['peak'] / 2**20:6.1f} MiB  rss {best['rss'] / 2**20:6.1f} MiB  "
-                f"file {best['bytes'] / 2**20:5.1f} MiB",
-                flush=True,
-            )
+    results = compare(args.rows, args.repeat)
 
     print()
     print(

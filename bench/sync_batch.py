@@ -84,7 +84,8 @@ def build(voters_total: int, runs: int):
     return tps, users
 
 
-def batch(tps, rng: random.Random, *, start: dt.datetime, conflicting=0.0):
+def batch(tps, rng: random.Random, *, start: dt.datetime, conflicting=0.0, target_tps=50):
+    """950 results on the TPS's first voters and 50 new voters; TMS 8 moves to `target_tps`."""
     from coklit.models import Voter
 
     ids = list(Voter.objects.filter(tps=tps).order_by("pk").values_list("pk", flat=True))
@@ -100,7 +101,7 @@ def batch(tps, rng: random.Random, *, start: dt.datetime, conflicting=0.0):
         elif r < 0.22:
             e |= {"outcome": "TMS", "tms_reason": rng.choice([2, 3, 4, 5, 6, 7])}
         elif r < 0.25:
-            e |= {"outcome": "TMS", "tms_reason": 8, "target_tps": 50}
+            e |= {"outcome": "TMS", "tms_reason": 8, "target_tps": target_tps}
         events.append(e)
     for k in range(50):
         events.append(

@@ -13,6 +13,7 @@ from django_tables2 import RequestConfig
 from coklit import dashboard, selectors
 from coklit.models import Flag, Voter
 from coklit.tables import DENOMINATOR, EXCEPTIONS, ChildTable
+from kpu.db_router import dashboard_view
 from kpu.http import AuthedRequest
 from kpu.models import Area
 from kpu.scoping import area_for_user_or_404, in_scope
@@ -82,6 +83,7 @@ def _voters_context(request: AuthedRequest, area: Area) -> dict:
 
 @require_GET
 @login_required
+@dashboard_view
 def area(request: AuthedRequest, code: str) -> HttpResponse:
     """The page of any area in scope; htmx asks it for its live partial or a voter page.
 

@@ -118,18 +118,33 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections: a new PostgreSQL connection costs ~6 ms here.
-    DATABASES["default"]["CONN_MAX_AGE"] = envint("DATABASE_CONN_MAX_AGE", 600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
+# Optional: dashboard reads (area pages, their poll, the progress API) on a PostgreSQL streaming
+# replica, through kpu/db_router.py; everything else stays on the primary (docs/SCALING.md).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL)
+    DATABASE_ROUTERS = ["kpu.db_router.ReplicaRouter"]
+elif TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The tests' replica: a second connection to the same test database (TEST MIRROR), so a
+    # test can install the router and see which connection each read took. PostgreSQL only,
+    # as in production (on SQLite, system checks would query it from tests not allowed to).
+    DATABASES["replica"] = {**DATABASES["default"], "OPTIONS": {}}
+if "replica" in DATABASES:
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Persistent connections: a new PostgreSQL connection costs ~6 ms here.
+        _db["CONN_MAX_AGE"] = envint("DATABASE_CONN_MAX_AGE", 600)
+        _db["CONN_HEALTH_CHECKS"] = True
+    elif _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -199,10 +199,10 @@ def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
     client = login(world.kpu)
     url = f"/wilayah/{world.regency.code}/"
     etag = client.get(url, **LIVE)["ETag"]
-    # session, user, area, figures version, drafts version
+    # session, user, area, the version of the figures and drafts (one query)
     with CaptureQueriesContext(connection) as q:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
-    assert len(q) == 5
+    assert len(q) == 4
 
 
 def test_the_page_says_when_its_figures_are_as_of_in_the_election_zone(world, login):

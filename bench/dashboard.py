@@ -1,6 +1,6 @@
 """Measure the dashboard on demo-like data: page weight, queries, server time of page and poll.
 
-    [DATABASE_URL=...] .venv/bin/python bin/bench_dashboard.py [--regency 62.71] [--runs 20]
+    [DATABASE_URL=...] .venv/bin/python bench/dashboard.py [--regency 62.71] [--runs 20]
 
 Seeds the demo structure (seed_demo) and, when the regency has no voters yet, synthetic voters
 with coklit outcomes spread over the coklit period (figures recounted from them), DPS drafts in
