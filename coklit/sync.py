@@ -51,10 +51,13 @@ EVENT_KEYS = {
     "recorded_at",
 }
 MAX_NOTE = 2000
-# A device clock may run a little ahead; a day ahead (or a year behind) is a wrong clock, and
-# an event stamped in the future would stand over every later result for its voter.
+# A device clock may run a little ahead; a day ahead is a wrong clock, and an event stamped in
+# the future would stand over every later result for its voter. Late results are fine: a
+# device may sync long after the coklit (and SPEC 5's example election is in 2024). Only a time
+# before the previous five-year election cycle (of the election's coklit start, or of now) is a
+# reset clock.
 FUTURE_TOLERANCE = dt.timedelta(days=1)
-PAST_LIMIT = dt.timedelta(days=366)
+PAST_LIMIT = dt.timedelta(days=5 * 366)
 
 LOCKED_STATE = {
     DpsDraft.Status.SUBMITTED: "diajukan",
@@ -103,7 +106,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_event(raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> Event:
+def parse_event(
+    raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime, earliest: dt.datetime | None = None
+) -> Event:
     """Check one event on its own (no database): shape, codes, required parts."""
     if not isinstance(raw, dict):
         raise Rejected("Kejadian harus berupa objek JSON.")
@@ -118,7 +123,9 @@ def parse_event(raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> Event:
     outcome = raw.get("outcome")
     if outcome not in CoklitEvent.Outcome.values:
         raise Rejected("`outcome` harus MS, TMS atau BARU.")
-    recorded_at = _parse_time(raw.get("recorded_at"), tzinfo=tzinfo, now=now)
+    recorded_at = _parse_time(
+        raw.get("recorded_at"), tzinfo=tzinfo, now=now, earliest=earliest or now - PAST_LIMIT
+    )
 
     voter = raw.get("voter")
     tms_reason = raw.get("tms_reason")
@@ -172,7 +179,9 @@ def parse_event(raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> Event:
     return Event(event_id, outcome, voter, tms_reason, target_tps, note, {}, {}, recorded_at)
 
 
-def _parse_time(value: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> dt.datetime:
+def _parse_time(
+    value: Any, *, tzinfo: dt.tzinfo, now: dt.datetime, earliest: dt.datetime
+) -> dt.datetime:
     if not isinstance(value, str):
         raise Rejected("`recorded_at` harus waktu ISO 8601, mis. 2024-07-01T09:30:00+07:00.")
     try:
@@ -186,8 +195,11 @@ def _parse_time(value: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> dt.dateti
         when = when.replace(tzinfo=tzinfo)
     if when > now + FUTURE_TOLERANCE:
         raise Rejected("`recorded_at` ada di masa depan: periksa jam dan tanggal perangkat.")
-    if when < now - PAST_LIMIT:
-        raise Rejected("`recorded_at` lebih dari setahun lalu: periksa jam dan tanggal perangkat.")
+    if when < earliest:
+        raise Rejected(
+            "`recorded_at` jauh sebelum masa coklit (lebih dari lima tahun): periksa jam dan "
+            "tanggal perangkat."
+        )
     return when
 
 
@@ -233,12 +245,16 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
     pemilihan = selectors.pemilihan_for(area=tps)
     tzinfo = pemilihan.tzinfo if pemilihan else timezone.get_current_timezone()
     now = timezone.now()
+    earliest = now - PAST_LIMIT
+    if pemilihan:
+        start = dt.datetime.combine(pemilihan.coklit_start, dt.time(), tzinfo)
+        earliest = min(earliest, start - PAST_LIMIT)
 
     results: list[dict | None] = [None] * len(events)
     parsed: dict[int, Event] = {}
     for i, raw in enumerate(events):
         try:
-            parsed[i] = parse_event(raw, tzinfo=tzinfo, now=now)
+            parsed[i] = parse_event(raw, tzinfo=tzinfo, now=now, earliest=earliest)
         except Rejected as exc:
             results[i] = _result(raw, "rejected", str(exc))
 

@@ -3,11 +3,13 @@
 Every test ends with the kept figures equal to a recount from voter rows.
 """
 
+import datetime as dt
 import threading
 import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -156,7 +158,7 @@ REJECTIONS = [
     ),
     ("bad recorded_at", dict(recorded_at="kemarin sore"), "`recorded_at` harus waktu ISO 8601"),
     ("future recorded_at", dict(recorded_at="2099-01-01T08:00:00+07:00"), "masa depan"),
-    ("ancient recorded_at", dict(recorded_at="1970-01-01T08:00:00+07:00"), "setahun lalu"),
+    ("ancient recorded_at", dict(recorded_at="1970-01-01T08:00:00+07:00"), "lima tahun"),
     ("id not a UUID", dict(id="abc"), "`id` harus UUID"),
 ]
 
@@ -461,3 +463,28 @@ def test_after_any_events_replays_and_conflicts_the_figures_equal_a_recount(
     assert_exact()
     kept = TpsFigures.objects.get(tps=world.tps1).results
     assert kept == CoklitEvent.objects.filter(tps=world.tps1).count()
+
+
+def test_results_of_an_election_held_years_ago_are_accepted(world, device):
+    """SPEC 5's example election is Pemilihan Serentak 2024 (coklit June-July 2024): results
+    recorded in its coklit period are accepted whenever they are synced, not refused for being
+    more than a year old. Only a reset device clock (decades off) is refused."""
+    from kpu.services import pemilihan_create
+
+    pemilihan_create(
+        regency=world.regency,
+        name="Pemilihan Serentak 2024",
+        voting_day=dt.date(2024, 11, 27),
+        coklit_start=dt.date(2024, 6, 24),
+        coklit_end=dt.date(2024, 7, 24),
+    )
+    a, b = add_voters(world.tps1, 2)
+    two_years_ago = (timezone.now() - dt.timedelta(days=2 * 365)).isoformat()
+    assert device.statuses(
+        [
+            event(a) | {"recorded_at": "2024-07-01T09:30:00+07:00"},
+            event(b) | {"recorded_at": two_years_ago},
+        ]
+    ) == ["accepted", "accepted"]
+    assert Voter.objects.get(pk=a.pk).status == "MS"
+    assert_exact()
