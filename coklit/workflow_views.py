@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -41,7 +42,14 @@ def _queue_context(request: AuthedRequest, village: Area) -> dict:
         "lock_message": services.lock_message(draft) if draft.is_locked else "",
         "can_verify": can_act(request.user, Role.PPS, village) and not draft.is_locked,
         "counts": selectors.queue_counts(village=village),
+        "zone": selectors.area_zone(village),
     }
+
+
+def _render_in_zone(request: AuthedRequest, village: Area, template: str, context: dict):
+    """Times on the page are in the election's zone (WIB, WITA or WIT), and say so."""
+    with timezone.override(selectors.area_tz(village)):
+        return render(request, template, context)
 
 
 @login_required
@@ -51,7 +59,7 @@ def queue(request: AuthedRequest, code: str) -> HttpResponse:
     village = area_for_user_or_404(request.user, code, levels=(V.VILLAGE,))
     context = _queue_context(request, village)
     context["queue"] = selectors.verification_queue(village=village)
-    return render(request, "coklit/verification_queue.html", context)
+    return _render_in_zone(request, village, "coklit/verification_queue.html", context)
 
 
 @login_required
@@ -78,7 +86,9 @@ def event_verify(request: AuthedRequest, event_id) -> HttpResponse:
     if request.htmx:
         context = _queue_context(request, village)
         context.update(row=selectors.queue_row(event=event), row_error=error, oob=True)
-        return render(request, "coklit/verification_queue.html#row_response", context)
+        return _render_in_zone(
+            request, village, "coklit/verification_queue.html#row_response", context
+        )
     if error:
         messages.error(request, error)
     else:
