@@ -46,9 +46,9 @@ def _queue_context(request: AuthedRequest, village: Area) -> dict:
     }
 
 
-def _render_in_zone(request: AuthedRequest, village: Area, template: str, context: dict):
+def _render_in_zone(request: AuthedRequest, area: Area, template: str, context: dict):
     """Times on the page are in the election's zone (WIB, WITA or WIT), and say so."""
-    with timezone.override(selectors.area_tz(village)):
+    with timezone.override(selectors.area_tz(area)):
         return render(request, template, context)
 
 
@@ -149,7 +149,7 @@ def dps_action(request: AuthedRequest, code: str, action: str) -> HttpResponse:
             context["success"] = _("Draf DPS kini: %(status)s.") % {
                 "status": draft.get_status_display()
             }
-        return render(request, "coklit/_village_workflow.html", context)
+        return _render_in_zone(request, village, "coklit/_village_workflow.html", context)
     if error:
         messages.error(request, error)
     else:
@@ -176,7 +176,7 @@ def dps_list(request: AuthedRequest, code: str) -> HttpResponse:
         statuses = (status,) if status else None
         context["rows"] = selectors.drafts_in_area(area=area, statuses=statuses)
         context["statuses"] = selectors.DpsDraft.Status.choices
-    return render(request, "coklit/dps_list.html", context)
+    return _render_in_zone(request, area, "coklit/dps_list.html", context)
 
 
 # --- NIK reveal -----------------------------------------------------------------------------------

@@ -429,3 +429,23 @@ def test_the_drafts_page_costs_the_same_queries_for_few_and_many_drafts(world, l
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_drafts_page_of_a_papua_village_shows_wit_times(world, login):
+    """The village's drafts page (timeline, days at the stage) in WIT, not WIB labelled WIT."""
+    village = world.tps_mimika.parent
+    make_voter(world.tps_mimika)
+    draft = selectors.dps_draft_of(village=village)
+    draft.save()
+    entry = AuditEntry.objects.create(
+        user=world.kpu_mimika, role="kpu", area_code=village.code, action="dps_reopen", note="x"
+    )
+    wit = timezone.localtime(entry.at, selectors.area_tz(village))
+    since = timezone.localtime(DpsDraft.objects.get(pk=village.code).stage_since, wit.tzinfo)
+    for url in (
+        reverse("coklit-area", args=[village.code]),
+        reverse("coklit-dps-list", args=[village.code]),
+    ):
+        page = login(world.kpu_mimika).get(url).text
+        assert f"{wit:%H.%M} WIT</time>" in page, url
+        assert f"{since:%H.%M} WIT (" in page, url
