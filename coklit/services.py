@@ -395,8 +395,13 @@ def _transition(
     if draft.status not in sources:
         if expected_status:
             raise DomainError(_(STALE))
+        # Without the state the user saw, a draft in another state was (almost always) just
+        # moved by someone else: say so (SPEC 8), and what it is now.
         raise DomainError(
-            _("Draf DPS ini berstatus %(status)s: tidak dapat %(action)s.")
+            _(
+                "Draf DPS ini sudah berubah: kini berstatus %(status)s, tidak dapat "
+                "%(action)s. Muat ulang halaman."
+            )
             % {"status": draft.get_status_display(), "action": action}
         )
     if reason_required and not note:

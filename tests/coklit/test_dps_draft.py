@@ -212,6 +212,19 @@ def test_the_loser_of_two_users_is_told_the_draft_changed(world, login):
     assert status(world) == "approved"
 
 
+def test_the_loser_is_told_the_draft_changed_even_without_the_state_it_saw(world, login):
+    """SPEC 8: two users act at once, one wins, the other is told it changed meanwhile; also
+    when the form does not carry the state the user saw (a plain POST with `note` only)."""
+    complete_village(world)
+    set_status(world, S.SUBMITTED)
+    first, second = login(world.ppk), login(world.ppk)
+    act(first, "approve", world.village.code, note="ok")
+    r = act(second, "approve", world.village.code, note="ok")
+    page = second.get(r["Location"]).text
+    assert "Draf DPS ini sudah berubah" in page and "Disetujui" in page
+    assert AuditEntry.objects.filter(action="dps_approve").count() == 1
+
+
 def test_htmx_answers_the_panel_with_the_refusal_next_to_it(world, login):
     complete_village(world)
     set_status(world, S.APPROVED)
