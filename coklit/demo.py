@@ -135,7 +135,7 @@ def example_logins(regency: Area) -> list[tuple[str, str]]:
             .first()
         )
         if user:
-            out.append((user.username, f"{role.label} · {user.area.title}"))
+            out.append((user.username, f"{user.role_label} · {user.area.title}"))
     return out
 
 

@@ -18,7 +18,7 @@ from coklit.models import (
     TpsFigures,
     Voter,
 )
-from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, zone_for_province
+from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, role_label, zone_for_province
 
 
 def area_breadcrumbs(*, area: Area) -> list[Area]:
@@ -396,8 +396,7 @@ class TimelineEntry:
 
     @property
     def role_label(self) -> str:
-        role = self.entry.role
-        return Role(role).label if role in Role.values else role
+        return role_label(self.entry.role, self.entry.area_code)
 
 
 def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineEntry]:

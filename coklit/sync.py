@@ -346,8 +346,11 @@ class _Batch:
     def check(self, event: Event) -> None:
         """Checks against the database state; raises Rejected."""
         if self.draft_status in DpsDraft.LOCKED:
+            state = LOCKED_STATE[self.draft_status]
+            if self.village.is_papua:
+                state = state.replace("PPK", "PPD")
             raise Rejected(
-                f"Draf DPS {self.village.title} sudah {LOCKED_STATE[self.draft_status]}: "
+                f"Draf DPS {self.village.title} sudah {state}: "
                 "tidak ada perubahan data pemilih yang diterima. Hubungi PPS bila perlu dibuka "
                 "kembali."
             )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from coklit import selectors, services
-from coklit.models import CoklitEvent, Voter
+from coklit.models import CoklitEvent, Voter, draft_status_label
 from coklit.services import Refused
 from coklit.templatetags.workflow import village_workflow_context
 from kpu.http import AuthedRequest
@@ -146,16 +146,12 @@ def dps_action(request: AuthedRequest, code: str, action: str) -> HttpResponse:
         if request.POST.get("back") == "dps":
             context["wf"] = village_workflow_context(request.user, village, timeline_limit=None)
         if not error:
-            context["success"] = _("Draf DPS kini: %(status)s.") % {
-                "status": draft.get_status_display()
-            }
+            context["success"] = _("Draf DPS kini: %(status)s.") % {"status": draft.status_label}
         return _render_in_zone(request, village, "coklit/_village_workflow.html", context)
     if error:
         messages.error(request, error)
     else:
-        messages.success(
-            request, _("Draf DPS kini: %(status)s.") % {"status": draft.get_status_display()}
-        )
+        messages.success(request, _("Draf DPS kini: %(status)s.") % {"status": draft.status_label})
     page = "coklit-dps-list" if request.POST.get("back") == "dps" else "coklit-area"
     return redirect(page, code=village.code)
 
@@ -175,7 +171,10 @@ def dps_list(request: AuthedRequest, code: str) -> HttpResponse:
     else:
         statuses = (status,) if status else None
         context["rows"] = selectors.drafts_in_area(area=area, statuses=statuses)
-        context["statuses"] = selectors.DpsDraft.Status.choices
+        context["statuses"] = [
+            (value, draft_status_label(value, area.code))
+            for value in selectors.DpsDraft.Status.values
+        ]
     return _render_in_zone(request, area, "coklit/dps_list.html", context)
 
 

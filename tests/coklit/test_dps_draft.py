@@ -462,3 +462,31 @@ def test_the_drafts_page_of_a_papua_village_shows_wit_times(world, login):
         page = login(world.kpu_mimika).get(url).text
         assert f"{wit:%H.%M} WIT</time>" in page, url
         assert f"{since:%H.%M} WIT (" in page, url
+
+
+def test_a_papua_village_names_its_district_committee_ppd(world, login):
+    """SPEC 3: in Papua the district's committee is the PPD: the draft panel, its state, the
+    lock message and the refusal name the PPD, and the frozen figures are the kampung's."""
+    from kpu.models import Role, User
+    from tests.base import PASSWORD
+
+    tps = world.tps_mimika
+    village = tps.parent
+    pps = User(username="pps_mimika", role=Role.PPS, area=village)
+    pps.set_password(PASSWORD)
+    pps.save()
+    record(make_voter(tps), "MS")
+    page = login(pps).get(reverse("coklit-area", args=[village.code])).text
+    assert "Ajukan draf DPS ke PPD" in page and "ke PPK" not in page
+    services.dps_draft_submit(village=village, by=pps)
+    page = login(pps).get(reverse("coklit-area", args=[village.code])).text
+    assert "angka kampung ini dibekukan" in page
+    assert "diajukan ke PPD" in services.lock_message(selectors.dps_draft_of(village=village))
+    with pytest.raises(services.Refused, match="Hanya PPD distrik ini"):
+        services.dps_draft_approve(village=village, by=pps)
+    DpsDraft.objects.filter(pk=village.code).update(status=S.APPROVED)
+    page = login(world.kpu_mimika).get(reverse("coklit-dps-list", args=["94.04"])).text
+    assert "Disetujui PPD" in page and "Disetujui PPK" not in page
+    page = login(world.kpu_mimika).get(reverse("coklit-area", args=[village.code])).text
+    assert "Disetujui PPD" in page and "Disetujui PPK" not in page
+    assert "disetujui PPD" in services.lock_message(selectors.dps_draft_of(village=village))
