@@ -77,6 +77,7 @@ def test_a_papua_ppk_is_called_ppd_everywhere(db, login):
     assert "ppd · PPD" in page
     listing = login(users["kpu_mimika"]).get(reverse("kpu-accounts")).text
     assert '<td class="hide-sm">PPD</td>' in listing
+    assert '<option value="ppk">PPD</option>' in listing
     village = "94.04.01.2004"
     AuditEntry.objects.create(
         user=users["ppd"], role="ppk", area_code=village, action="dps_approve", note="ok"
