@@ -31,7 +31,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coklit import figures, selectors
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Voter
+from coklit.importer import MAX_AGE, VOTING_AGE, age_on, nik_flags
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Flag, Voter
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
@@ -261,6 +262,7 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
     with transaction.atomic():
         for attempt in range(RACE_RETRIES + 1):
             batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
+            batch.voting_day = pemilihan.voting_day if pemilihan else now.astimezone(tzinfo).date()
             batch.load(parsed.values())
             outcome = list(results)
             for i, event in parsed.items():
@@ -286,6 +288,19 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
                 if attempt == RACE_RETRIES:
                     raise
     return outcome  # type: ignore[return-value]
+
+
+def new_voter_flags(data: dict, *, voting_day: dt.date) -> list[str]:
+    """What a PPS should look at in a new voter: the import's checks of a single row (NIK date
+    part vs birth date and sex, over 120, under 17 on voting day and never married)."""
+    born = data["tanggal_lahir"]
+    flags = nik_flags(data["nik"], born, data["jenis_kelamin"])
+    age = age_on(born, voting_day)
+    if age > MAX_AGE:
+        flags.append(Flag.OVER_120.value)
+    if age < VOTING_AGE and data.get("status_kawin") == "B":
+        flags.append(Flag.UNDERAGE.value)
+    return flags
 
 
 class _Batch:
@@ -481,6 +496,8 @@ class _Batch:
     def _new_voter(self, event: Event) -> None:
         data = {k: v for k, v in event.new_voter.items() if k not in ("village", "tps")}
         voter = Voter(
+            # Flagged as an imported row would be (SPEC 4/5): the PPS decides.
+            flags=",".join(new_voter_flags(data, voting_day=self.voting_day)),
             tps=self.tps,
             village=self.village,
             origin=Voter.Origin.BARU,

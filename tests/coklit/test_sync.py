@@ -488,3 +488,26 @@ def test_results_of_an_election_held_years_ago_are_accepted(world, device):
     ) == ["accepted", "accepted"]
     assert Voter.objects.get(pk=a.pk).status == "MS"
     assert_exact()
+
+
+def test_a_new_voter_under_17_and_unmarried_is_flagged_for_the_pps(world, device):
+    """SPEC 4: aged 17 on voting day or married. A BARU that is not (or whose NIK disagrees
+    with the birth date) is kept for the PPS, flagged as an imported row would be."""
+    from kpu.services import pemilihan_create
+
+    pemilihan_create(
+        regency=world.regency,
+        name="Pemilihan Serentak 2024",
+        voting_day=dt.date(2024, 11, 27),
+        coklit_start=dt.date(2024, 6, 24),
+        coklit_end=dt.date(2024, 7, 24),
+    )
+    child = new_voter(nik="6271015501150001", tanggal_lahir="2015-01-15")
+    adult = new_voter()  # 1999-07-15, a woman: NIK 150799 + 40
+    assert device.statuses(
+        [event(None, "BARU", new_voter=child), event(None, "BARU", new_voter=adult)]
+    ) == ["accepted", "accepted"]
+    flags = dict(Voter.objects.filter(origin="BARU").values_list("nik", "flags"))
+    assert flags == {child["nik"]: "bawah_umur", adult["nik"]: ""}
+    assert tps_figures(world.tps1).flagged == 1
+    assert_exact()
