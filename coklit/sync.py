@@ -332,7 +332,10 @@ class _Batch:
         self.draft_status = _draft_status(self.village.code)
 
         events = list(events)
-        voter_ids = sorted({e.voter_id for e in events if e.voter_id is not None})
+        # An id no database column can hold is simply not on the list (and must not reach SQL).
+        voter_ids = sorted(
+            {e.voter_id for e in events if e.voter_id is not None and 0 < e.voter_id < 2**63}
+        )
         # Locked in id order, so two transactions touching the same voters cannot deadlock.
         # Voters of other TPS are not even read: for this device they do not exist.
         self.voters = {

@@ -139,6 +139,8 @@ REJECTIONS = [
     ("bad date", dict(changes={"tanggal_lahir": "31-02-1990"}), "tanggal_lahir harus tanggal"),
     ("bad disability", dict(changes={"disabilitas": "1,7"}), "harus kode 1-6"),
     ("MS without voter", dict(voter=None), "perlu `voter`"),
+    ("voter id beyond any id", dict(voter=10**30), "tidak ada di daftar TPS"),
+    ("negative voter id", dict(voter=-1), "tidak ada di daftar TPS"),
     ("BARU with a voter", dict(outcome="BARU", new_voter=new_voter()), "tidak memakai `voter`"),
     ("BARU without data", dict(outcome="BARU", voter=None), "perlu `new_voter`"),
     (
