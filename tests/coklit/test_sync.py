@@ -48,7 +48,8 @@ def test_it_applies_ms_ubah_and_tms_and_counts_them_once(world, device):
     assert (f.done, f.ms, f.ubah, f.tms_4, f.pending, f.results) == (3, 1, 1, 1, 2, 3)
     assert (f.app_version, f.last_sync_at is not None) == ("2.1.0", True)
     stored = CoklitEvent.objects.get(voter=b)
-    assert stored.changes == {"nama": "Budi Santoso", "rt": "4"}
+    # RT/RW are written with three digits, as the import writes them (RT 4 is RT 004).
+    assert stored.changes == {"nama": "Budi Santoso", "rt": "004"}
     assert (stored.user, stored.app_version, stored.verification) == (
         world.pantarlih,
         "2.1.0",
