@@ -306,3 +306,13 @@ def test_queue_times_are_in_the_election_zone_and_say_it(world, login):
     record(v, "TMS", tms_reason=4, recorded_at=at)
     html = login(world.kpu_mimika).get(reverse("coklit-queue", args=["94.04.01.1001"])).text
     assert "1 Jul, 11.05 WIT" in html
+
+
+def test_the_queue_shows_corrections_in_words_not_python_values(world, login):
+    """An ubah of KTP-el or marital status reads `KTP-el: sudah → belum`, never True/False."""
+    v = make_voter(world.tps1, ktp_el=True, status_kawin="B")
+    record(v, changes={"ktp_el": False, "status_kawin": "S", "rt": "004"})
+    html = login(world.pps).get(reverse("coklit-queue", args=[world.village.code])).text
+    assert "True" not in html and "False" not in html
+    assert "KTP-el: <del>sudah</del> → <ins>belum</ins>" in html
+    assert "status kawin: <del>belum kawin</del> → <ins>sudah kawin</ins>" in html
