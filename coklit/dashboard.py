@@ -14,7 +14,15 @@ from django.db import connections, router
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from coklit.models import FIGURE_FIELDS, TMS_REASONS, DailyProgress, DpsDraft, TpsFigures, Voter
+from coklit.models import (
+    FIGURE_FIELDS,
+    TMS_REASONS,
+    DailyProgress,
+    DpsDraft,
+    TpsFigures,
+    Voter,
+    draft_status_label,
+)
 from coklit.selectors import percent
 from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
 
@@ -241,7 +249,8 @@ def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> lis
         for row in rows:
             d = drafts.get(row.area.code)
             status = d.status if d else DpsDraft.Status.DRAFT
-            row.draft_status, row.draft_label = status, labels[status]
+            row.draft_status = status
+            row.draft_label = draft_status_label(status, row.area.code)
             row.draft_days = _draft_days(d, clock) if d else None
     elif area.level == Area.Level.REGENCY:
         villages = dict(
@@ -264,7 +273,11 @@ def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> lis
             missing = villages.get(row.area.code, 0) - sum(counts.values())
             if missing > 0:
                 counts[DpsDraft.Status.DRAFT] = counts.get(DpsDraft.Status.DRAFT, 0) + missing
-            row.draft_counts = [(s, labels[s], counts[s]) for s in labels if counts.get(s)]
+            row.draft_counts = [
+                (s, draft_status_label(s, row.area.code), counts[s])
+                for s in labels
+                if counts.get(s)
+            ]
             row.draft_oldest = oldest.get(row.area.code)
     elif area.level == Area.Level.VILLAGE:
         names = pantarlih_names(codes=[c.code for c in children])

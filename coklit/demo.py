@@ -18,7 +18,7 @@ from coklit.figures import ensure_tps
 from coklit.importer import import_table
 from coklit.models import TpsFigures, Voter
 from coklit.synthetic import VoterFactory, as_table
-from kpu.models import Area, Pemilihan, Role, User
+from kpu.models import Area, Pemilihan, Role, User, role_label
 from kpu.services import pemilihan_create
 
 DEMO_PASSWORD = "coklit-demo-2026"
@@ -112,7 +112,7 @@ def seed_structure(*, regency: Area, seed: int = 1, today: dt.date | None = None
                 area=area,
                 password=password.password,
                 first_name=rng.choice(first_names),
-                last_name=f"({role.label} {area.name})"[:150],
+                last_name=f"({role_label(role, area.code)} {area.name})"[:150],
             )
         )
     User.objects.bulk_create(users, batch_size=2000)
@@ -128,14 +128,17 @@ def example_logins(regency: Area) -> list[tuple[str, str]]:
     """One login per role, the first area of each level, for the printout."""
     out = []
     for role in Role:
-        user = (
-            User.objects.filter(role=role, area__code__startswith=regency.code)
+        # Demo accounts only (`kpu-62.71`, ...): they are the ones with the demo password.
+        users = (
+            User.objects.filter(
+                role=role, area__code__startswith=regency.code, username__startswith=f"{role}-"
+            )
             .order_by("area__code")
             .select_related("area")
-            .first()
         )
+        user = next((u for u in users if u.username == demo_username(role, u.area_id)), None)
         if user:
-            out.append((user.username, f"{role.label} · {user.area.title}"))
+            out.append((user.username, f"{user.role_label} · {user.area.title}"))
     return out
 
 

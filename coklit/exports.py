@@ -493,7 +493,7 @@ def dps_list_for(*, area: Area) -> DpsList:
     voting_day = pemilihan.voting_day if pemilihan else day
     tps_list = list(selectors.area_children(area=area)) if area is village else [area]
     draft = DpsDraft.objects.filter(village=village).first()
-    status = draft.get_status_display() if draft else DpsDraft.Status.DRAFT.label
+    status = draft.status_label if draft else DpsDraft.Status.DRAFT.label
     base = _heading(village)
     counters = {t.code: Counter() for t in tps_list}
     return DpsList(

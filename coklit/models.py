@@ -259,3 +259,15 @@ class DpsDraft(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status in self.LOCKED
+
+    @property
+    def status_label(self) -> str:
+        return draft_status_label(self.status, self.village_id)
+
+
+def draft_status_label(status: str, village_code: str) -> str:
+    """A draft's state as shown: approved by the PPK, or by the PPD in Papua (SPEC 3)."""
+    label = str(DpsDraft.Status(status).label)
+    if status == DpsDraft.Status.APPROVED and (village_code or "").startswith("9"):
+        return label.replace("PPK", "PPD")
+    return label

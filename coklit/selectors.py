@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coklit import figures
 from coklit.models import (
+    DISABILITIES,
     FIGURE_FIELDS,
     TMS_REASONS,
     CoklitEvent,
@@ -18,7 +19,7 @@ from coklit.models import (
     TpsFigures,
     Voter,
 )
-from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, zone_for_province
+from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, role_label, zone_for_province
 
 
 def area_breadcrumbs(*, area: Area) -> list[Area]:
@@ -209,6 +210,35 @@ def mask_id(value: str | None) -> str:
     return value[:4] + "*" * (len(value) - 6) + value[-2:]
 
 
+# How a correction's field and values read in the queue (the PPS reads words, not codes).
+CHANGE_LABELS = {
+    "nkk": "NKK",
+    "nik": "NIK",
+    "tempat_lahir": _("tempat lahir"),
+    "tanggal_lahir": _("tanggal lahir"),
+    "jenis_kelamin": _("jenis kelamin"),
+    "status_kawin": _("status kawin"),
+    "rt": "RT",
+    "rw": "RW",
+    "ktp_el": "KTP-el",
+}
+
+
+def _change_text(name: str, value) -> str:
+    if name == "ktp_el":
+        if isinstance(value, str):
+            value = value.strip().upper() in ("S", "1", "TRUE", "YA")
+        return str(_("sudah") if value else _("belum"))
+    if name == "status_kawin" and value in Voter.Marital.values:
+        return str(Voter.Marital(value).label).lower()
+    if name == "disabilitas":
+        codes = value if isinstance(value, list) else str(value or "").split(",")
+        codes = [str(c).strip() for c in codes if str(c).strip()]
+        words = [str(DISABILITIES.get(int(c), c) if c.isdigit() else c).lower() for c in codes]
+        return ", ".join(words) or "–"
+    return "" if value is None else str(value)
+
+
 def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueRow:
     from coklit.services import EDITABLE_FIELDS, change_new_value
 
@@ -226,8 +256,8 @@ def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueR
             new = change_new_value(raw)
             if name in MASKED_FIELDS:
                 old, new = mask_id(old), mask_id(new)
-            label = str(Voter._meta.get_field(name).verbose_name).replace("_", " ")
-            changes.append((label, str(old), str(new)))
+            label = CHANGE_LABELS.get(name) or name.replace("_", " ")
+            changes.append((str(label), _change_text(name, old), _change_text(name, new)))
     flag_labels = dict(Flag.choices)
     return QueueRow(
         voter=voter,
@@ -396,8 +426,7 @@ class TimelineEntry:
 
     @property
     def role_label(self) -> str:
-        role = self.entry.role
-        return Role(role).label if role in Role.values else role
+        return role_label(self.entry.role, self.entry.area_code)
 
 
 def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineEntry]:

@@ -47,16 +47,17 @@ def dps_draft_for_update(village: Area | str) -> DpsDraft:
 def lock_message(draft: DpsDraft) -> str:
     """Why the voters of a locked village cannot change, and who can unlock it."""
     village = draft.village.title
+    ppk = draft.village.district_committee  # PPD in Papua
     if draft.status == DpsDraft.Status.SUBMITTED:
         return _(
-            "Draf DPS %(village)s sudah diajukan ke PPK: data pemilih terkunci. "
-            "PPK dapat mengembalikan draf bila masih perlu diperbaiki."
-        ) % {"village": village}
+            "Draf DPS %(village)s sudah diajukan ke %(ppk)s: data pemilih terkunci. "
+            "%(ppk)s dapat mengembalikan draf bila masih perlu diperbaiki."
+        ) % {"village": village, "ppk": ppk}
     if draft.status == DpsDraft.Status.APPROVED:
         return _(
-            "Draf DPS %(village)s sudah disetujui PPK: data pemilih terkunci. "
+            "Draf DPS %(village)s sudah disetujui %(ppk)s: data pemilih terkunci. "
             "KPU dapat membuka kembali draf dengan alasan."
-        ) % {"village": village}
+        ) % {"village": village, "ppk": ppk}
     return _(
         "Draf DPS %(village)s sudah ditetapkan KPU: data pemilih terkunci. "
         "KPU dapat membuka kembali draf dengan alasan."
@@ -395,9 +396,14 @@ def _transition(
     if draft.status not in sources:
         if expected_status:
             raise DomainError(_(STALE))
+        # Without the state the user saw, a draft in another state was (almost always) just
+        # moved by someone else: say so (SPEC 8), and what it is now.
         raise DomainError(
-            _("Draf DPS ini berstatus %(status)s: tidak dapat %(action)s.")
-            % {"status": draft.get_status_display(), "action": action}
+            _(
+                "Draf DPS ini sudah berubah: kini berstatus %(status)s, tidak dapat "
+                "%(action)s. Muat ulang halaman."
+            )
+            % {"status": draft.status_label, "action": action}
         )
     if reason_required and not note:
         raise DomainError(_("Alasan wajib diisi: tulis apa yang harus diperbaiki dan mengapa."))
@@ -483,8 +489,12 @@ def dps_draft_approve(
         village=village,
         by=by,
         role=Role.PPK,
-        who=_("Hanya PPK kecamatan ini yang dapat menyetujui draf DPS %(village)s.")
-        % {"village": village.title},
+        who=_("Hanya %(ppk)s %(district)s ini yang dapat menyetujui draf DPS %(village)s.")
+        % {
+            "ppk": village.district_committee,
+            "district": village.district_kind,
+            "village": village.title,
+        },
         sources=(S.SUBMITTED,),
         action=_("disetujui"),
         note=note,
@@ -506,8 +516,12 @@ def dps_draft_return_(
         village=village,
         by=by,
         role=Role.PPK,
-        who=_("Hanya PPK kecamatan ini yang dapat mengembalikan draf DPS %(village)s.")
-        % {"village": village.title},
+        who=_("Hanya %(ppk)s %(district)s ini yang dapat mengembalikan draf DPS %(village)s.")
+        % {
+            "ppk": village.district_committee,
+            "district": village.district_kind,
+            "village": village.title,
+        },
         sources=(S.SUBMITTED,),
         action=_("dikembalikan"),
         note=note,

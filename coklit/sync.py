@@ -31,7 +31,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coklit import figures, selectors
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Voter
+from coklit.importer import MAX_AGE, VOTING_AGE, age_on, nik_flags
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Flag, Voter
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
@@ -51,10 +52,13 @@ EVENT_KEYS = {
     "recorded_at",
 }
 MAX_NOTE = 2000
-# A device clock may run a little ahead; a day ahead (or a year behind) is a wrong clock, and
-# an event stamped in the future would stand over every later result for its voter.
+# A device clock may run a little ahead; a day ahead is a wrong clock, and an event stamped in
+# the future would stand over every later result for its voter. Late results are fine: a
+# device may sync long after the coklit (and SPEC 5's example election is in 2024). Only a time
+# before the previous five-year election cycle (of the election's coklit start, or of now) is a
+# reset clock.
 FUTURE_TOLERANCE = dt.timedelta(days=1)
-PAST_LIMIT = dt.timedelta(days=366)
+PAST_LIMIT = dt.timedelta(days=5 * 366)
 
 LOCKED_STATE = {
     DpsDraft.Status.SUBMITTED: "diajukan",
@@ -103,7 +107,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_event(raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> Event:
+def parse_event(
+    raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime, earliest: dt.datetime | None = None
+) -> Event:
     """Check one event on its own (no database): shape, codes, required parts."""
     if not isinstance(raw, dict):
         raise Rejected("Kejadian harus berupa objek JSON.")
@@ -118,7 +124,9 @@ def parse_event(raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> Event:
     outcome = raw.get("outcome")
     if outcome not in CoklitEvent.Outcome.values:
         raise Rejected("`outcome` harus MS, TMS atau BARU.")
-    recorded_at = _parse_time(raw.get("recorded_at"), tzinfo=tzinfo, now=now)
+    recorded_at = _parse_time(
+        raw.get("recorded_at"), tzinfo=tzinfo, now=now, earliest=earliest or now - PAST_LIMIT
+    )
 
     voter = raw.get("voter")
     tms_reason = raw.get("tms_reason")
@@ -172,7 +180,9 @@ def parse_event(raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> Event:
     return Event(event_id, outcome, voter, tms_reason, target_tps, note, {}, {}, recorded_at)
 
 
-def _parse_time(value: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> dt.datetime:
+def _parse_time(
+    value: Any, *, tzinfo: dt.tzinfo, now: dt.datetime, earliest: dt.datetime
+) -> dt.datetime:
     if not isinstance(value, str):
         raise Rejected("`recorded_at` harus waktu ISO 8601, mis. 2024-07-01T09:30:00+07:00.")
     try:
@@ -186,8 +196,11 @@ def _parse_time(value: Any, *, tzinfo: dt.tzinfo, now: dt.datetime) -> dt.dateti
         when = when.replace(tzinfo=tzinfo)
     if when > now + FUTURE_TOLERANCE:
         raise Rejected("`recorded_at` ada di masa depan: periksa jam dan tanggal perangkat.")
-    if when < now - PAST_LIMIT:
-        raise Rejected("`recorded_at` lebih dari setahun lalu: periksa jam dan tanggal perangkat.")
+    if when < earliest:
+        raise Rejected(
+            "`recorded_at` jauh sebelum masa coklit (lebih dari lima tahun): periksa jam dan "
+            "tanggal perangkat."
+        )
     return when
 
 
@@ -233,18 +246,23 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
     pemilihan = selectors.pemilihan_for(area=tps)
     tzinfo = pemilihan.tzinfo if pemilihan else timezone.get_current_timezone()
     now = timezone.now()
+    earliest = now - PAST_LIMIT
+    if pemilihan:
+        start = dt.datetime.combine(pemilihan.coklit_start, dt.time(), tzinfo)
+        earliest = min(earliest, start - PAST_LIMIT)
 
     results: list[dict | None] = [None] * len(events)
     parsed: dict[int, Event] = {}
     for i, raw in enumerate(events):
         try:
-            parsed[i] = parse_event(raw, tzinfo=tzinfo, now=now)
+            parsed[i] = parse_event(raw, tzinfo=tzinfo, now=now, earliest=earliest)
         except Rejected as exc:
             results[i] = _result(raw, "rejected", str(exc))
 
     with transaction.atomic():
         for attempt in range(RACE_RETRIES + 1):
             batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
+            batch.voting_day = pemilihan.voting_day if pemilihan else now.astimezone(tzinfo).date()
             batch.load(parsed.values())
             outcome = list(results)
             for i, event in parsed.items():
@@ -270,6 +288,19 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
                 if attempt == RACE_RETRIES:
                     raise
     return outcome  # type: ignore[return-value]
+
+
+def new_voter_flags(data: dict, *, voting_day: dt.date) -> list[str]:
+    """What a PPS should look at in a new voter: the import's checks of a single row (NIK date
+    part vs birth date and sex, over 120, under 17 on voting day and never married)."""
+    born = data["tanggal_lahir"]
+    flags = nik_flags(data["nik"], born, data["jenis_kelamin"])
+    age = age_on(born, voting_day)
+    if age > MAX_AGE:
+        flags.append(Flag.OVER_120.value)
+    if age < VOTING_AGE and data.get("status_kawin") == "B":
+        flags.append(Flag.UNDERAGE.value)
+    return flags
 
 
 class _Batch:
@@ -301,7 +332,10 @@ class _Batch:
         self.draft_status = _draft_status(self.village.code)
 
         events = list(events)
-        voter_ids = sorted({e.voter_id for e in events if e.voter_id is not None})
+        # An id no database column can hold is simply not on the list (and must not reach SQL).
+        voter_ids = sorted(
+            {e.voter_id for e in events if e.voter_id is not None and 0 < e.voter_id < 2**63}
+        )
         # Locked in id order, so two transactions touching the same voters cannot deadlock.
         # Voters of other TPS are not even read: for this device they do not exist.
         self.voters = {
@@ -330,8 +364,11 @@ class _Batch:
     def check(self, event: Event) -> None:
         """Checks against the database state; raises Rejected."""
         if self.draft_status in DpsDraft.LOCKED:
+            state = LOCKED_STATE[self.draft_status]
+            if self.village.is_papua:
+                state = state.replace("PPK", "PPD")
             raise Rejected(
-                f"Draf DPS {self.village.title} sudah {LOCKED_STATE[self.draft_status]}: "
+                f"Draf DPS {self.village.title} sudah {state}: "
                 "tidak ada perubahan data pemilih yang diterima. Hubungi PPS bila perlu dibuka "
                 "kembali."
             )
@@ -462,6 +499,8 @@ class _Batch:
     def _new_voter(self, event: Event) -> None:
         data = {k: v for k, v in event.new_voter.items() if k not in ("village", "tps")}
         voter = Voter(
+            # Flagged as an imported row would be (SPEC 4/5): the PPS decides.
+            flags=",".join(new_voter_flags(data, voting_day=self.voting_day)),
             tps=self.tps,
             village=self.village,
             origin=Voter.Origin.BARU,

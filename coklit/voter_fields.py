@@ -62,7 +62,7 @@ def _rt_rw(value: Any) -> str:
         return ""
     if not isinstance(value, str) or not _RT_RW.match(value.strip()):
         raise ValueError("harus 1 sampai 3 angka")
-    return value.strip()
+    return value.strip().zfill(3)  # as the import writes them: RT 4 is RT 004
 
 
 def _disabilitas(value: Any) -> str:

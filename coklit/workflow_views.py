@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from coklit import selectors, services
-from coklit.models import CoklitEvent, Voter
+from coklit.models import CoklitEvent, Voter, draft_status_label
 from coklit.services import Refused
 from coklit.templatetags.workflow import village_workflow_context
 from kpu.http import AuthedRequest
@@ -42,7 +43,14 @@ def _queue_context(request: AuthedRequest, village: Area) -> dict:
         "lock_message": services.lock_message(draft) if draft.is_locked else "",
         "can_verify": can_act(request.user, Role.PPS, village) and not draft.is_locked,
         "counts": selectors.queue_counts(village=village),
+        "zone": selectors.area_zone(village),
     }
+
+
+def _render_in_zone(request: AuthedRequest, area: Area, template: str, context: dict):
+    """Times on the page are in the election's zone (WIB, WITA or WIT), and say so."""
+    with timezone.override(selectors.area_tz(area)):
+        return render(request, template, context)
 
 
 @login_required
@@ -52,7 +60,7 @@ def queue(request: AuthedRequest, code: str) -> HttpResponse:
     village = area_for_user_or_404(request.user, code, levels=(V.VILLAGE,))
     context = _queue_context(request, village)
     context["queue"] = selectors.verification_queue(village=village)
-    return render(request, "coklit/verification_queue.html", context)
+    return _render_in_zone(request, village, "coklit/verification_queue.html", context)
 
 
 @login_required
@@ -79,7 +87,9 @@ def event_verify(request: AuthedRequest, event_id) -> HttpResponse:
     if request.htmx:
         context = _queue_context(request, village)
         context.update(row=selectors.queue_row(event=event), row_error=error, oob=True)
-        return render(request, "coklit/verification_queue.html#row_response", context)
+        return _render_in_zone(
+            request, village, "coklit/verification_queue.html#row_response", context
+        )
     if error:
         messages.error(request, error)
     else:
@@ -137,18 +147,14 @@ def dps_action(request: AuthedRequest, code: str, action: str) -> HttpResponse:
         if request.POST.get("back") == "dps":
             context["wf"] = village_workflow_context(request.user, village, timeline_limit=None)
         if not error:
-            context["success"] = _("Draf DPS kini: %(status)s.") % {
-                "status": draft.get_status_display()
-            }
-        response = render(request, "coklit/_village_workflow.html", context)
+            context["success"] = _("Draf DPS kini: %(status)s.") % {"status": draft.status_label}
+        response = _render_in_zone(request, village, "coklit/_village_workflow.html", context)
         # The page's figures and draft state refresh at once, not at the next poll.
         return response if error else trigger_client_event(response, "dpsChanged")
     if error:
         messages.error(request, error)
     else:
-        messages.success(
-            request, _("Draf DPS kini: %(status)s.") % {"status": draft.get_status_display()}
-        )
+        messages.success(request, _("Draf DPS kini: %(status)s.") % {"status": draft.status_label})
     page = "coklit-dps-list" if request.POST.get("back") == "dps" else "coklit-area"
     return redirect(page, code=village.code)
 
@@ -168,8 +174,11 @@ def dps_list(request: AuthedRequest, code: str) -> HttpResponse:
     else:
         statuses = (status,) if status else None
         context["rows"] = selectors.drafts_in_area(area=area, statuses=statuses)
-        context["statuses"] = selectors.DpsDraft.Status.choices
-    return render(request, "coklit/dps_list.html", context)
+        context["statuses"] = [
+            (value, draft_status_label(value, area.code))
+            for value in selectors.DpsDraft.Status.values
+        ]
+    return _render_in_zone(request, area, "coklit/dps_list.html", context)
 
 
 # --- NIK reveal -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kpu.models import User
+from kpu.models import User, role_label
 from kpu.scoping import managed_roles
 
 
@@ -21,7 +21,9 @@ class AccountForm(forms.Form):
 
     def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["peran"].choices = [(r.value, r.label) for r in managed_roles(by)]
+        self.fields["peran"].choices = [
+            (r.value, role_label(r, by.area_id)) for r in managed_roles(by)
+        ]
         self.fields["kode_wilayah"].widget.attrs.update(
             {"list": "wilayah-pilihan", "autocomplete": "off", "inputmode": "decimal"}
         )
@@ -56,7 +58,7 @@ class AccountFilterForm(forms.Form):
             (a.code, f"{'· ' * (a.level - 2)}{a.title} ({a.code})") for a in areas
         ]
         self.fields["peran"].choices = [("", _("Semua peran"))] + [
-            (r.value, r.label) for r in managed_roles(by)
+            (r.value, role_label(r, by.area_id)) for r in managed_roles(by)
         ]
         # The search asks as the user types; the form's hx-target and hx-push-url are
         # inherited, and the other filters come along through hx-include.

@@ -59,8 +59,8 @@ class Area(models.Model):
         if self.level == self.Level.DISTRICT:
             return "Distrik" if self.is_papua else "Kecamatan"
         if self.level == self.Level.VILLAGE:
-            if self.is_papua:
-                return "Kampung" if self.code.rsplit(".", 1)[1].startswith("2") else "Kelurahan"
+            if self.is_papua:  # SPEC 3: in Papua every village is a kampung
+                return "Kampung"
             return "Kelurahan" if self.code.rsplit(".", 1)[1].startswith("1") else "Desa"
         return "TPS"
 
@@ -82,6 +82,15 @@ class Area(models.Model):
             self.Level.VILLAGE: "PPS",
             self.Level.TPS: "Pantarlih",
         }.get(self.level, "KPU Provinsi")
+
+    @property
+    def district_committee(self) -> str:
+        """The committee of the district this area is in (or is): PPK, or PPD in Papua."""
+        return "PPD" if self.is_papua else "PPK"
+
+    @property
+    def district_kind(self) -> str:
+        return "distrik" if self.is_papua else "kecamatan"
 
     @property
     def tps_number(self) -> int | None:
@@ -174,6 +183,13 @@ class Role(models.TextChoices):
     PANTARLIH = "pantarlih", "Pantarlih"
 
 
+def role_label(role: str, area_code: str | None) -> str:
+    """How officers name a role in an area: a ppk in Papua is the PPD (SPEC 3)."""
+    if role == Role.PPK and (area_code or "").startswith("9"):
+        return "PPD"
+    return Role(role).label if role in Role.values else role
+
+
 # Each role works at exactly one level of area (SPEC 2).
 ROLE_LEVEL = {
     Role.KPU: Area.Level.REGENCY,
@@ -204,6 +220,11 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def role_label(self) -> str:
+        """The role as shown: `KPU`, `PPK` (`PPD` in Papua), `PPS`, `Pantarlih`."""
+        return role_label(self.role, self.area_id) if self.role else ""
 
 
 def hash_token(raw: str) -> str:

@@ -4,6 +4,8 @@ The village panel and the home inbox are included in the area page (coklit/area.
 view scopes `area` already; these tags only compute what the included partials show.
 """
 
+import datetime as dt
+
 from django import template
 
 from coklit import selectors
@@ -48,6 +50,7 @@ def village_workflow_context(user, village: Area, *, timeline_limit: int | None 
         if draft._state.adding
         else selectors.timezone.localtime(draft.stage_since, selectors.area_tz(village)),
         "zone": selectors.area_zone(village),
+        "frozen_at": _frozen_at(draft),
         "figures": figs,
         "target": target,
         "percent": selectors.percent(figs["done"], target),
@@ -61,6 +64,15 @@ def village_workflow_context(user, village: Area, *, timeline_limit: int | None 
         "timeline": selectors.village_timeline(village=village, limit=timeline_limit),
         "can_see_queue": in_scope(user, village.code),
     }
+
+
+def _frozen_at(draft: DpsDraft):
+    """When the village's figures were frozen (an aware datetime), if they are."""
+    at = (draft.frozen or {}).get("at")
+    try:
+        return dt.datetime.fromisoformat(at) if at else None
+    except (TypeError, ValueError):
+        return None
 
 
 @register.simple_tag(takes_context=True)

@@ -5,8 +5,9 @@ import re
 import pytest
 
 from coklit.models import TpsFigures
-from tests.base import PASSWORD, build_world
 
+# The shared session browser of tests/browser/conftest.py: a second sync_playwright() in the
+# same session fails ("Sync API inside the asyncio loop") once the dashboard's tests ran.
 pytestmark = pytest.mark.browser
 
 # A4 landscape less the 8 mm side margins of `@page rekap`, in CSS pixels (96 per inch).
@@ -14,23 +15,14 @@ PRINTABLE_WIDTH = round((297 - 16) / 25.4 * 96)
 
 
 @pytest.fixture
-def browser_page(browser, transactional_db, live_server):
-    world = build_world()
+def browser_page(bworld, open_as, live_server):
     # Figures of a real city (217,584 voters in Palangka Raya's 4 test TPS): the widest cells.
     real = {"target_l": 55_000, "target_p": 53_796, "done": 108_796, "ms": 95_000}
     real |= {"ubah": 9_100, "baru": 2_900, "no_ktp_el": 1_800, "dps_l": 52_100, "dps_p": 51_300}
     real |= {f"tms_{r}": 390 + 10 * r for r in range(1, 10)}
     real |= {f"dis_{d}": 140 + d for d in range(1, 7)}
     TpsFigures.objects.filter(regency_code="62.71").update(**real)
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{live_server.url}/masuk/")
-    page.fill("input[name=username]", world.kpu.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
-    yield page, live_server.url
-    context.close()
+    return open_as(bworld.kpu), live_server.url
 
 
 def test_the_recap_prints_on_one_a4_landscape_page_wide(browser_page):

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from coklit.figures import ensure_tps
@@ -247,3 +248,16 @@ def test_a_pps_gets_404_for_another_villages_page_and_partial(world, login):
     assert client.get(url, **LIVE).status_code == 404
     tps = f"/wilayah/{world.tps_panarung.code}/"
     assert client.get(tps, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="voters").status_code == 404
+
+
+def test_papua_pages_speak_of_kampung_not_kelurahan(world, login):
+    """SPEC 3: a Papua village is a kampung: the search, the drafts list, the queue say so."""
+    client = login(world.kpu_mimika)
+    for url in (
+        reverse("coklit-area", args=["94.04"]),
+        reverse("coklit-dps-list", args=["94.04"]),
+        reverse("coklit-queue", args=["94.04.01.1001"]),
+        reverse("coklit-area-search", args=["94.04"]) + "?q=zzzz",
+    ):
+        page = client.get(url).text.lower()
+        assert "kampung" in page and "kelurahan" not in page, url

@@ -212,6 +212,19 @@ def test_the_loser_of_two_users_is_told_the_draft_changed(world, login):
     assert status(world) == "approved"
 
 
+def test_the_loser_is_told_the_draft_changed_even_without_the_state_it_saw(world, login):
+    """SPEC 8: two users act at once, one wins, the other is told it changed meanwhile; also
+    when the form does not carry the state the user saw (a plain POST with `note` only)."""
+    complete_village(world)
+    set_status(world, S.SUBMITTED)
+    first, second = login(world.ppk), login(world.ppk)
+    act(first, "approve", world.village.code, note="ok")
+    r = act(second, "approve", world.village.code, note="ok")
+    page = second.get(r["Location"]).text
+    assert "Draf DPS ini sudah berubah" in page and "Disetujui" in page
+    assert AuditEntry.objects.filter(action="dps_approve").count() == 1
+
+
 def test_htmx_answers_the_panel_with_the_refusal_next_to_it(world, login):
     complete_village(world)
     set_status(world, S.APPROVED)
@@ -441,3 +454,51 @@ def test_htmx_tells_the_page_to_refresh_its_figures_after_a_step(world, login):
     assert response.status_code == 200 and response["HX-Trigger"] == '{"dpsChanged": {}}'
     page = login(world.pps).get(f"/wilayah/{world.village.code}/").content.decode()
     assert 'hx-trigger="every 20s, dpsChanged from:body"' in page
+
+
+def test_the_drafts_page_of_a_papua_village_shows_wit_times(world, login):
+    """The village's drafts page (timeline, days at the stage) in WIT, not WIB labelled WIT."""
+    village = world.tps_mimika.parent
+    make_voter(world.tps_mimika)
+    draft = selectors.dps_draft_of(village=village)
+    draft.save()
+    entry = AuditEntry.objects.create(
+        user=world.kpu_mimika, role="kpu", area_code=village.code, action="dps_reopen", note="x"
+    )
+    wit = timezone.localtime(entry.at, selectors.area_tz(village))
+    since = timezone.localtime(DpsDraft.objects.get(pk=village.code).stage_since, wit.tzinfo)
+    for url in (
+        reverse("coklit-area", args=[village.code]),
+        reverse("coklit-dps-list", args=[village.code]),
+    ):
+        page = login(world.kpu_mimika).get(url).text
+        assert f"{wit:%H.%M} WIT</time>" in page, url
+        assert f"{since:%H.%M} WIT (" in page, url
+
+
+def test_a_papua_village_names_its_district_committee_ppd(world, login):
+    """SPEC 3: in Papua the district's committee is the PPD: the draft panel, its state, the
+    lock message and the refusal name the PPD, and the frozen figures are the kampung's."""
+    from kpu.models import Role, User
+    from tests.base import PASSWORD
+
+    tps = world.tps_mimika
+    village = tps.parent
+    pps = User(username="pps_mimika", role=Role.PPS, area=village)
+    pps.set_password(PASSWORD)
+    pps.save()
+    record(make_voter(tps), "MS")
+    page = login(pps).get(reverse("coklit-area", args=[village.code])).text
+    assert "Ajukan draf DPS ke PPD" in page and "ke PPK" not in page
+    services.dps_draft_submit(village=village, by=pps)
+    page = login(pps).get(reverse("coklit-area", args=[village.code])).text
+    assert "angka kampung ini dibekukan" in page
+    assert "diajukan ke PPD" in services.lock_message(selectors.dps_draft_of(village=village))
+    with pytest.raises(services.Refused, match="Hanya PPD distrik ini"):
+        services.dps_draft_approve(village=village, by=pps)
+    DpsDraft.objects.filter(pk=village.code).update(status=S.APPROVED)
+    page = login(world.kpu_mimika).get(reverse("coklit-dps-list", args=["94.04"])).text
+    assert "Disetujui PPD" in page and "Disetujui PPK" not in page
+    page = login(world.kpu_mimika).get(reverse("coklit-area", args=[village.code])).text
+    assert "Disetujui PPD" in page and "Disetujui PPK" not in page
+    assert "disetujui PPD" in services.lock_message(selectors.dps_draft_of(village=village))

@@ -192,3 +192,21 @@ def test_the_demo_walks_villages_along_the_dps_chain_and_a_rerun_keeps_them():
     assert dict(DpsDraft.objects.values_list("village_id", "status")) == states
     assert sum(r.pending for r in TpsFigures.objects.filter(village_code="62.71.01.1001")) == 3
     assert AuditEntry.objects.count() == entries
+
+
+def test_the_printed_logins_are_demo_accounts_with_the_demo_password():
+    """The printout says every listed login has the demo password: never list an account
+    someone made before (add_user) with a password of their own; in Papua the PPK is PPD."""
+    from kpu.models import Role
+    from kpu.services import user_create
+    from kpu.wilayah import import_wilayah
+
+    import_wilayah(prefix="94.04")
+    user_create(username="aaa-kpu", role=Role.KPU, area_code="94.04", password="own-pw-123")
+    demo.seed_structure(regency=Area.objects.get(code="94.04"))
+    logins = dict(demo.example_logins(Area.objects.get(code="94.04")))
+    assert "aaa-kpu" not in logins
+    assert logins["kpu-94.04"] == "KPU · Kabupaten Mimika"
+    assert logins["ppk-94.04.01"] == "PPD · Distrik Mimika Baru"
+    assert User.objects.get(username="ppk-94.04.01").last_name == "(PPD Mimika Baru)"
+    assert User.objects.get(username="kpu-94.04").check_password(demo.DEMO_PASSWORD)

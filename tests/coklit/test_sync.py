@@ -3,11 +3,13 @@
 Every test ends with the kept figures equal to a recount from voter rows.
 """
 
+import datetime as dt
 import threading
 import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,7 +48,8 @@ def test_it_applies_ms_ubah_and_tms_and_counts_them_once(world, device):
     assert (f.done, f.ms, f.ubah, f.tms_4, f.pending, f.results) == (3, 1, 1, 1, 2, 3)
     assert (f.app_version, f.last_sync_at is not None) == ("2.1.0", True)
     stored = CoklitEvent.objects.get(voter=b)
-    assert stored.changes == {"nama": "Budi Santoso", "rt": "4"}
+    # RT/RW are written with three digits, as the import writes them (RT 4 is RT 004).
+    assert stored.changes == {"nama": "Budi Santoso", "rt": "004"}
     assert (stored.user, stored.app_version, stored.verification) == (
         world.pantarlih,
         "2.1.0",
@@ -137,6 +140,8 @@ REJECTIONS = [
     ("bad date", dict(changes={"tanggal_lahir": "31-02-1990"}), "tanggal_lahir harus tanggal"),
     ("bad disability", dict(changes={"disabilitas": "1,7"}), "harus kode 1-6"),
     ("MS without voter", dict(voter=None), "perlu `voter`"),
+    ("voter id beyond any id", dict(voter=10**30), "tidak ada di daftar TPS"),
+    ("negative voter id", dict(voter=-1), "tidak ada di daftar TPS"),
     ("BARU with a voter", dict(outcome="BARU", new_voter=new_voter()), "tidak memakai `voter`"),
     ("BARU without data", dict(outcome="BARU", voter=None), "perlu `new_voter`"),
     (
@@ -156,7 +161,7 @@ REJECTIONS = [
     ),
     ("bad recorded_at", dict(recorded_at="kemarin sore"), "`recorded_at` harus waktu ISO 8601"),
     ("future recorded_at", dict(recorded_at="2099-01-01T08:00:00+07:00"), "masa depan"),
-    ("ancient recorded_at", dict(recorded_at="1970-01-01T08:00:00+07:00"), "setahun lalu"),
+    ("ancient recorded_at", dict(recorded_at="1970-01-01T08:00:00+07:00"), "lima tahun"),
     ("id not a UUID", dict(id="abc"), "`id` harus UUID"),
 ]
 
@@ -461,3 +466,51 @@ def test_after_any_events_replays_and_conflicts_the_figures_equal_a_recount(
     assert_exact()
     kept = TpsFigures.objects.get(tps=world.tps1).results
     assert kept == CoklitEvent.objects.filter(tps=world.tps1).count()
+
+
+def test_results_of_an_election_held_years_ago_are_accepted(world, device):
+    """SPEC 5's example election is Pemilihan Serentak 2024 (coklit June-July 2024): results
+    recorded in its coklit period are accepted whenever they are synced, not refused for being
+    more than a year old. Only a reset device clock (decades off) is refused."""
+    from kpu.services import pemilihan_create
+
+    pemilihan_create(
+        regency=world.regency,
+        name="Pemilihan Serentak 2024",
+        voting_day=dt.date(2024, 11, 27),
+        coklit_start=dt.date(2024, 6, 24),
+        coklit_end=dt.date(2024, 7, 24),
+    )
+    a, b = add_voters(world.tps1, 2)
+    two_years_ago = (timezone.now() - dt.timedelta(days=2 * 365)).isoformat()
+    assert device.statuses(
+        [
+            event(a) | {"recorded_at": "2024-07-01T09:30:00+07:00"},
+            event(b) | {"recorded_at": two_years_ago},
+        ]
+    ) == ["accepted", "accepted"]
+    assert Voter.objects.get(pk=a.pk).status == "MS"
+    assert_exact()
+
+
+def test_a_new_voter_under_17_and_unmarried_is_flagged_for_the_pps(world, device):
+    """SPEC 4: aged 17 on voting day or married. A BARU that is not (or whose NIK disagrees
+    with the birth date) is kept for the PPS, flagged as an imported row would be."""
+    from kpu.services import pemilihan_create
+
+    pemilihan_create(
+        regency=world.regency,
+        name="Pemilihan Serentak 2024",
+        voting_day=dt.date(2024, 11, 27),
+        coklit_start=dt.date(2024, 6, 24),
+        coklit_end=dt.date(2024, 7, 24),
+    )
+    child = new_voter(nik="6271015501150001", tanggal_lahir="2015-01-15")
+    adult = new_voter()  # 1999-07-15, a woman: NIK 150799 + 40
+    assert device.statuses(
+        [event(None, "BARU", new_voter=child), event(None, "BARU", new_voter=adult)]
+    ) == ["accepted", "accepted"]
+    flags = dict(Voter.objects.filter(origin="BARU").values_list("nik", "flags"))
+    assert flags == {child["nik"]: "bawah_umur", adult["nik"]: ""}
+    assert tps_figures(world.tps1).flagged == 1
+    assert_exact()

@@ -289,3 +289,30 @@ def test_ppk_sees_the_queue_without_buttons_and_outsiders_get_404(world, login):
     page = login(world.ppk).get(url)
     assert page.status_code == 200 and 'name="decision"' not in page.text
     assert login(world.pps_panarung).get(url).status_code == 404
+
+
+def test_queue_times_are_in_the_election_zone_and_say_it(world, login):
+    """SPEC 5: every time shown is in the election's zone and carries it (`14.05 WIT`)."""
+    import datetime as dt
+
+    at = dt.datetime(2024, 7, 1, 2, 5, tzinfo=dt.UTC)  # 09.05 WIB, 11.05 WIT
+    a, b = record_conflict(make_voter(world.tps1), {}, dict(outcome="TMS", tms_reason=5))
+    CoklitEvent.objects.filter(pk=a.pk).update(recorded_at=at - dt.timedelta(hours=1))
+    CoklitEvent.objects.filter(pk=b.pk).update(recorded_at=at)
+    html = login(world.pps).get(reverse("coklit-queue", args=[world.village.code])).text
+    assert "1 Jul, 09.05 WIB" in html and "1 Jul, 08.05 WIB" in html
+
+    v = make_voter(world.tps_mimika)
+    record(v, "TMS", tms_reason=4, recorded_at=at)
+    html = login(world.kpu_mimika).get(reverse("coklit-queue", args=["94.04.01.1001"])).text
+    assert "1 Jul, 11.05 WIT" in html
+
+
+def test_the_queue_shows_corrections_in_words_not_python_values(world, login):
+    """An ubah of KTP-el or marital status reads `KTP-el: sudah → belum`, never True/False."""
+    v = make_voter(world.tps1, ktp_el=True, status_kawin="B")
+    record(v, changes={"ktp_el": False, "status_kawin": "S", "rt": "004"})
+    html = login(world.pps).get(reverse("coklit-queue", args=[world.village.code])).text
+    assert "True" not in html and "False" not in html
+    assert "KTP-el: <del>sudah</del> → <ins>belum</ins>" in html
+    assert "status kawin: <del>belum kawin</del> → <ins>sudah kawin</ins>" in html

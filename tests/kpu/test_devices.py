@@ -135,7 +135,7 @@ def test_an_inactive_account_gets_no_device(world):
 
 
 def test_the_device_list_shows_last_use_app_version_and_the_tps_last_sync(world, login):
-    when = dt.datetime(2026, 7, 1, 1, 30, tzinfo=dt.UTC)  # 08:30 WIB
+    when = dt.datetime(2026, 7, 1, 1, 30, tzinfo=dt.UTC)  # 08.30 WIB
     token, _raw = DeviceToken.issue(world.pantarlih)
     DeviceToken.objects.filter(pk=token.pk).update(last_used_at=when, app_version="2.4.1")
     TpsFigures.objects.filter(tps=world.tps1).update(
@@ -143,10 +143,11 @@ def test_the_device_list_shows_last_use_app_version_and_the_tps_last_sync(world,
     )
     client = login(world.kpu)
     page = client.get(reverse("kpu-account-devices", args=[world.pantarlih.pk])).content.decode()
-    assert "1 Jul 2026 08:30 WIB" in page and "2.4.1" in page
-    assert "1 Jul 2026 09:30 WIB" in page
+    # SPEC 5: times as officers write them, with the zone: `14.05 WIB`.
+    assert "1 Jul 2026 08.30 WIB" in page and "2.4.1" in page
+    assert "1 Jul 2026 09.30 WIB" in page
     listing = client.get(reverse("kpu-accounts"), {"peran": "pantarlih"}).content.decode()
-    assert "1 Jul 09:30 WIB" in listing
+    assert "1 Jul 09.30 WIB" in listing
 
 
 def test_times_follow_the_regency_zone(world, login):
@@ -157,7 +158,16 @@ def test_times_follow_the_regency_zone(world, login):
     token, _raw = DeviceToken.issue(mimika_pantarlih)
     DeviceToken.objects.filter(pk=token.pk).update(last_used_at=when)
     page = login(world.kpu_mimika).get(reverse("kpu-account-devices", args=[mimika_pantarlih.pk]))
-    assert "1 Jul 2026 17:30 WIT" in page.content.decode()
+    assert "1 Jul 2026 17.30 WIT" in page.content.decode()
+    DeviceToken.objects.filter(pk=token.pk).update(revoked_at=when)
+    AuditEntry.objects.create(
+        at=when, user=world.kpu_mimika, action="token_revoke", target=mimika_pantarlih.username
+    )
+    page = login(world.kpu_mimika).get(reverse("kpu-account-devices", args=[mimika_pantarlih.pk]))
+    assert "dicabut 1 Jul 17.30 WIT" in page.content.decode()
+    page = login(world.kpu_mimika).get(reverse("kpu-account", args=[mimika_pantarlih.pk]))
+    html = page.content.decode()
+    assert "dicabut 1 Jul 17.30 WIT" in html and "1 Jul 2026 17.30 WIT</td>" in html
 
 
 def _sync_api_routed() -> bool:

@@ -46,4 +46,41 @@ def test_labels_follow_the_region():
         code__startswith="94.04.", level=Area.Level.VILLAGE, code__regex=r"\.2\d{3}$"
     ).first()
     assert kampung.kind == "Kampung"
-    assert Area.objects.get(code="94.04.01.1001").kind == "Kelurahan"
+    # SPEC 3: in Papua provinces a village is a Kampung, whatever its code (1xxx or 2xxx).
+    assert Area.objects.get(code="94.04.01.1001").kind == "Kampung"
+    assert Area.objects.get(code="94.04.01.1001").title == "Kampung Koperapoka"
+    assert Area.objects.get(code="62.71.01.1001").kind == "Kelurahan"
+
+
+def test_a_papua_ppk_is_called_ppd_everywhere(db, login):
+    """SPEC 3: a Papua district's committee is the PPD: the header, the accounts list and the
+    timeline say PPD for a ppk user there (the stored role stays `ppk`)."""
+    from django.urls import reverse
+
+    from kpu.models import AuditEntry, Role, User, role_label
+    from tests.base import PASSWORD
+
+    call_command("import_wilayah", regency="62.71")
+    call_command("import_wilayah", regency="94.04")
+    users = {}
+    for name, role, code in [
+        ("kpu_mimika", Role.KPU, "94.04"),
+        ("ppd", Role.PPK, "94.04.01"),
+        ("ppk", Role.PPK, "62.71.01"),
+    ]:
+        users[name] = User(username=name, role=role, area=Area.objects.get(code=code))
+        users[name].set_password(PASSWORD)
+        users[name].save()
+    assert role_label(Role.PPK, "94.04.01") == "PPD" and role_label(Role.PPK, "62.71.01") == "PPK"
+    assert users["ppd"].role_label == "PPD" and users["ppk"].role_label == "PPK"
+    page = login(users["ppd"]).get(reverse("coklit-area", args=["94.04.01"])).text
+    assert "ppd · PPD" in page
+    listing = login(users["kpu_mimika"]).get(reverse("kpu-accounts")).text
+    assert '<td class="hide-sm">PPD</td>' in listing
+    assert '<option value="ppk">PPD</option>' in listing
+    village = "94.04.01.2004"
+    AuditEntry.objects.create(
+        user=users["ppd"], role="ppk", area_code=village, action="dps_approve", note="ok"
+    )
+    page = login(users["kpu_mimika"]).get(reverse("coklit-dps-list", args=[village])).text
+    assert "(PPD)" in page and "(PPK)" not in page

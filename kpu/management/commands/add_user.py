@@ -20,6 +20,4 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            f"Created {user.username}: {user.get_role_display()} of {user.area.title}"
-        )
+        self.stdout.write(f"Created {user.username}: {user.role_label} of {user.area.title}")
