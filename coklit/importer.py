@@ -252,7 +252,7 @@ def _digits16(raw, s: str, column: str, label: str, errors: list) -> None:
 
 
 def _rt_rw(s: str, column: str, errors: list) -> str:
-    if len(s) < 3 and s.isdigit():
+    if len(s) < 3 and s.isdigit() and s.isascii():
         return s.zfill(3)  # RT 8 and RT 008 are the same RT; lists write three digits
     if len(s) > 3:
         errors.append((column, _("lebih dari %(n)s karakter") % {"n": 3}))
@@ -295,7 +295,8 @@ def _parse_row(cells: list, ix: _Columns, village: str | None, today: dt.date) -
     s = t[ix.tps]
     if s[:3].upper() == "TPS":
         s = s[3:].strip()
-    if s.isdigit() and 1 <= int(s) <= 999:
+    # isdigit() alone takes "²" (which int() refuses) and other scripts' digits.
+    if s.isdigit() and s.isascii() and 1 <= int(s) <= 999:
         r.tps = int(s)
         r.tps_code = f"{v}.{int(s):03d}"
     else:
