@@ -99,3 +99,33 @@ def test_json_booleans_are_not_numbers(world, field, value):
     e = event(None, "TMS", tms_reason=8, target_tps=2) | {field: value}
     response = device.sync([e])
     assert response.status_code == 422 and "harus bilangan bulat" in response.json()["detail"]
+
+
+# --- the voter list import (found by tests/fuzz/test_importer_fuzz.py) ----------------------
+
+
+def _import_one(**cells):
+    from coklit.importer import COLUMNS, import_table
+    from tests.fuzz.test_importer_fuzz import valid_row
+
+    row = dict(zip(COLUMNS, valid_row(1), strict=True)) | cells
+    return import_table([(1, list(COLUMNS)), (2, [row[c] for c in COLUMNS])])
+
+
+@pytest.mark.parametrize(
+    "column,value",
+    [("tps", "²"), ("nama", "Ani\x00"), ("alamat", "\x00"), ("village", "62.71.01.1001\x00")],
+)
+def test_an_import_cell_that_broke_the_import_is_reported(world, column, value):
+    from coklit.importer import ImportRejected
+
+    with pytest.raises(ImportRejected) as exc:
+        _import_one(**{column: value})
+    assert [(e.row, e.column) for e in exc.value.errors] == [(2, column)]
+
+
+def test_an_imported_name_is_spaced_like_a_synced_one(world):
+    from coklit.models import Voter
+
+    _import_one(nama="Ani\xa0 Bungai\t")
+    assert Voter.objects.get().nama == "Ani Bungai"
