@@ -6,7 +6,7 @@ VOTERS   ?= 0
 HOST     ?= 127.0.0.1:8000
 DEMO_ENV := DJANGO_DEBUG=1
 
-.PHONY: demo test lint bench venv install install-dev serve clean
+.PHONY: demo test lint bench load venv install install-dev serve clean
 
 $(PY):
 	@python=$$(bin/find-python) || exit 1; \
@@ -37,6 +37,13 @@ demo: install
 test: install-dev
 	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Load on loopback (bench/load.py): gunicorn, 100 officers polling, 20 devices syncing, 60 s.
+# Needs DATABASE_URL (PostgreSQL); runs in a scratch database <name>_load. LOAD_ARGS="--poll-every 1".
+load: install-dev
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make load needs DATABASE_URL=postgres://user@host:5432/name (PostgreSQL)"; exit 2;; esac
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
