@@ -6,7 +6,7 @@ VOTERS_PER_TPS ?= 300
 HOST     ?= 127.0.0.1:8000
 DEMO_ENV := DJANGO_DEBUG=1
 
-.PHONY: demo test lint bench venv install install-dev serve clean
+.PHONY: demo test lint bench load venv install install-dev serve clean
 
 $(PY):
 	@python=$$(bin/find-python) || exit 1; \
@@ -49,6 +49,13 @@ bench: install-dev
 	     exit 2 ;; \
 	esac
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Load on loopback (bench/load.py): gunicorn, 100 officers polling, 20 devices syncing, 60 s.
+# Needs DATABASE_URL (PostgreSQL); runs in a scratch database <name>_load. LOAD_ARGS="--poll-every 1".
+load: install-dev
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make load needs DATABASE_URL=postgres://user@host:5432/name (PostgreSQL)"; exit 2;; esac
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 from coklit import selectors, sync
 from coklit.models import TMS_REASONS, TpsFigures, Voter
@@ -62,7 +62,7 @@ class DeviceTokenAuth(HttpBearer):
             raise AuthenticationError(
                 message="Akun pemilik token ini tidak aktif sebagai pantarlih."
             )
-        app_version = request.headers.get("X-App-Version", "")[:40]
+        app_version = sync.clean_app_version(request.headers.get("X-App-Version"))
         DeviceToken.objects.filter(pk=row.pk).update(
             last_used_at=timezone.now(), app_version=app_version or row.app_version
         )
@@ -159,10 +159,11 @@ class EventIn(Strict):
     """One field result. Codes are checked per event: a bad one rejects that event only."""
 
     id: str = Field(..., description="UUID made by the device; a replayed id is a duplicate")
-    voter: int | None = Field(None, description="voter id from the TPS list; null for BARU")
+    # Strict: JSON true/false are not numbers (pydantic would take them as 1 and 0).
+    voter: StrictInt | None = Field(None, description="voter id from the TPS list; null for BARU")
     outcome: str = Field(..., description="MS, TMS or BARU")
-    tms_reason: int | None = Field(None, description="1-9 for TMS (1 and 9 need a note)")
-    target_tps: int | None = Field(None, description="for TMS 8: number of the right TPS")
+    tms_reason: StrictInt | None = Field(None, description="1-9 for TMS (1 and 9 need a note)")
+    target_tps: StrictInt | None = Field(None, description="for TMS 8: number of the right TPS")
     note: str | None = Field(None, description="free text; the evidence for TMS 1 and 9")
     changes: dict[str, Any] | None = Field(
         None,
@@ -235,13 +236,27 @@ class ProgressOut(FiguresOut):
     children: list[FiguresOut]
 
 
+class ErrorOut(Schema):
+    detail: str = Field(..., description="what went wrong, in Indonesian, for the officer")
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict[str, Any]] = Field(..., description="pydantic's list of problems")
+
+
+# What each kind of endpoint may answer besides its 200 (SPEC 6: 4xx with a message, 401 for
+# a bad token, 404 outside the caller's scope).
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
+SYNC_ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut}
+
+
 # --- endpoints --------------------------------------------------------------------------------
 
 
 @api.get(
     "/tps/{tps_code}/pemilih",
     auth=bearer,
-    response=VoterListOut,
+    response={200: VoterListOut, **READ_ERRORS},
     url_name="tps-pemilih",
     summary="Daftar pemilih TPS token ini",
 )
@@ -289,7 +304,7 @@ def tps_voters(request, tps_code: str):
 @api.post(
     "/coklit/sync",
     auth=bearer,
-    response=SyncOut,
+    response={200: SyncOut, **SYNC_ERRORS},
     url_name="coklit-sync",
     summary="Kirim hasil coklit (paling banyak 1.000 kejadian)",
 )
@@ -365,7 +380,7 @@ def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
 @api.get(
     "/progress/{code}",
     auth=[bearer, django_auth],
-    response=ProgressOut,
+    response={200: ProgressOut, **READ_ERRORS},
     url_name="progress",
     summary="Progres coklit sebuah wilayah dan anak-anaknya",
 )

@@ -403,7 +403,7 @@ def search_areas(*, area: Area, q: str) -> list[Area]:
     if q[0].isdigit():
         match |= Q(code__startswith=q) | Q(code__startswith=f"{area.code}.{q}")
     words = q.lower().split()
-    if len(words) == 2 and words[0] == "tps" and words[1].isdigit():
+    if len(words) == 2 and words[0] == "tps" and words[1].isdecimal() and words[1].isascii():
         match |= Q(level=Area.Level.TPS, code__endswith=f".{int(words[1]):03d}")
     return list(
         below.filter(match).select_related("parent").order_by("level", "code")[:SEARCH_LIMIT]

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from coklit import figures
 from coklit.models import DpsDraft, Flag, Voter
 from kpu.models import Area, Pemilihan, audit
+from kpu.scoping import CODE as AREA_CODE
 from kpu.services import DomainError
 
 COLUMNS = (
@@ -252,7 +253,7 @@ def _digits16(raw, s: str, column: str, label: str, errors: list) -> None:
 
 
 def _rt_rw(s: str, column: str, errors: list) -> str:
-    if len(s) < 3 and s.isdigit():
+    if len(s) < 3 and s.isdigit() and s.isascii():
         return s.zfill(3)  # RT 8 and RT 008 are the same RT; lists write three digits
     if len(s) > 3:
         errors.append((column, _("lebih dari %(n)s karakter") % {"n": 3}))
@@ -290,12 +291,21 @@ def _parse_row(cells: list, ix: _Columns, village: str | None, today: dt.date) -
         v = village
     elif not v:
         errors.append(("village", _("kosong")))
+    if v and not AREA_CODE.fullmatch(v):  # digits and dots; which area it is, the database says
+        errors.append(
+            (
+                "village",
+                _('kode kelurahan/desa harus seperti 62.71.01.1001, bukan "%(v)s"') % {"v": v},
+            )
+        )
+        v = ""
     r.village = v
 
     s = t[ix.tps]
     if s[:3].upper() == "TPS":
         s = s[3:].strip()
-    if s.isdigit() and 1 <= int(s) <= 999:
+    # isdigit() alone takes "²" (which int() refuses) and other scripts' digits.
+    if s.isdigit() and s.isascii() and 1 <= int(s) <= 999:
         r.tps = int(s)
         r.tps_code = f"{v}.{int(s):03d}"
     else:
@@ -312,7 +322,7 @@ def _parse_row(cells: list, ix: _Columns, village: str | None, today: dt.date) -
     r.nik = s
 
     s = t[ix.nama]
-    if "  " in s:
+    if "  " in s or not s.isascii():  # also a no-break space or a tab, as the sync API does
         s = " ".join(s.split())
     if not s:
         errors.append(("nama", _("kosong")))
@@ -320,8 +330,11 @@ def _parse_row(cells: list, ix: _Columns, village: str | None, today: dt.date) -
     r.tempat_lahir = t[ix.tempat_lahir]
     r.alamat = t[ix.alamat]
     for name, size in (("nama", 200), ("tempat_lahir", 100), ("alamat", 300)):
-        if len(getattr(r, name)) > size:
+        value = getattr(r, name)
+        if len(value) > size:
             errors.append((name, _("lebih dari %(n)s karakter") % {"n": size}))
+        if "\x00" in value:  # PostgreSQL text cannot hold it; a damaged file has it
+            errors.append((name, _("berisi karakter NUL (berkas rusak?)")))
 
     raw = cells[ix.tanggal_lahir]
     born = parse_date(raw if raw.__class__ is not str else t[ix.tanggal_lahir])

@@ -107,12 +107,39 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable(value: Any) -> bool:
+    """Text anywhere in a JSON value that PostgreSQL cannot store: a NUL byte, or a lone UTF-16
+    surrogate (JSON allows "\\ud800"; no encoding can write it)."""
+    if isinstance(value, str):
+        return "\x00" in value or not (value.isascii() or _encodes(value))
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(unstorable(v) for v in value)
+    return False
+
+
+def clean_app_version(value: str | None) -> str:
+    """The X-App-Version header as stored: printable, at most 40 characters."""
+    return "".join(ch for ch in (value or "") if ch.isprintable())[:40]
+
+
 def parse_event(
     raw: Any, *, tzinfo: dt.tzinfo, now: dt.datetime, earliest: dt.datetime | None = None
 ) -> Event:
     """Check one event on its own (no database): shape, codes, required parts."""
     if not isinstance(raw, dict):
         raise Rejected("Kejadian harus berupa objek JSON.")
+    if unstorable(raw):
+        raise Rejected("Teks kejadian berisi karakter yang tidak sah (NUL atau surrogate).")
     unknown = sorted(set(raw) - EVENT_KEYS)
     if unknown:
         raise Rejected(f"Kolom tidak dikenal: {', '.join(unknown)}.")
@@ -242,7 +269,7 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
             f"Paling banyak {MAX_EVENTS:,} kejadian per sinkronisasi (dikirim {len(events):,}); "
             "kirim dalam beberapa bagian.".replace(",", ".")
         )
-    app_version = (app_version or "")[:40]
+    app_version = clean_app_version(app_version)
     pemilihan = selectors.pemilihan_for(area=tps)
     tzinfo = pemilihan.tzinfo if pemilihan else timezone.get_current_timezone()
     now = timezone.now()

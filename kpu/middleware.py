@@ -1,7 +1,7 @@
 import zoneinfo
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 
 from kpu.models import ZONES, zone_for_province
@@ -51,3 +51,40 @@ class ElectionTimezoneMiddleware:
 def zone(request: HttpRequest) -> dict[str, str]:
     """Context processor: the abbreviation of the zone times are shown in."""
     return {"ZONE": getattr(request, "zone", "WIB")}
+
+
+def _unstorable(value: str) -> bool:
+    """Text PostgreSQL refuses (a NUL byte) or cannot encode (a lone UTF-16 surrogate)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class RejectUnstorableTextMiddleware:
+    """A query or form value with a NUL byte is answered 400, before any view sees it.
+
+    PostgreSQL text cannot hold NUL, so such a value reaching a query or an INSERT (a search box,
+    a reason for revealing a NIK) would be a 500. Nobody types one; a fuzzer or a scanner does.
+    JSON bodies are checked where they are read (coklit.sync).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path needs no check: an area code with a NUL is no area (kpu.scoping.CODE), 404.
+        values = [v for _k, vs in request.GET.lists() for v in [_k, *vs]]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            values += [v for _k, vs in request.POST.lists() for v in [_k, *vs]]
+        if any(_unstorable(v) for v in values):
+            return HttpResponseBadRequest(
+                "Permintaan berisi karakter yang tidak sah.", content_type="text/plain"
+            )
+        return self.get_response(request)

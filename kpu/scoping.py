@@ -4,13 +4,21 @@ Area codes nest, so a user's area code is a prefix of every code in their scope.
 outside it is answered 404, never 403: an outsider must not learn that an area exists.
 """
 
+import re
+
 from django.http import Http404
 
 from kpu.models import Area, Role, User
 
+# What an area code looks like: "62", "62.71", ..., "62.71.01.1001.007". Anything else (a NUL
+# byte, another script's digits, 10 KB of text) is no area, answered 404 without a query.
+CODE = re.compile(r"[0-9]{2,4}(\.[0-9]{2,4}){0,4}")
+
 
 def in_scope(user: User, code: str) -> bool:
     """May this user see the area with this code?"""
+    if not CODE.fullmatch(code):
+        return False
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser and not user.role:

@@ -6,7 +6,7 @@ A new URL without a row here fails `test_every_url_has_a_row`: scope is part of 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# URLs outside the scope rules: public, Django's own, or the API (tested in tests/api with tokens).
+# URLs outside the scope rules: public, Django's own, or the API (API_SCOPE below).
 UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
 # Accounts and devices (/pengguna/): no area code in the URL (user and token ids, or none);
 # their scope by role and area is tested in tests/kpu/test_accounts.py, test_devices.py and
@@ -115,3 +115,74 @@ def test_anonymous_is_sent_to_login(world, client):
     for name in MATRIX:
         response = client.get(reverse(name, args=[world.village.code]))
         assert response.status_code == 302 and response["Location"].startswith("/masuk/")
+
+
+# --- partials, the API and the admin (issue 8's security pass) ------------------------------
+
+PARTIAL_HEADERS = [
+    {"HX-Request": "true"},
+    {"HX-Request": "true", "HX-Target": "live"},
+    {"HX-Request": "true", "HX-Target": "voters"},
+]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, row in MATRIX.items() if row[0] == "get"))
+def test_partials_follow_the_same_scope(world, login, name):
+    """htmx can ask any partial directly: an outsider gets 404 whatever the HX headers say."""
+    _method, levels, _roles = MATRIX[name]
+    clients = {}
+    for role, user, area, visible in _cases(world):
+        if visible or (levels is not None and area.level not in levels):
+            continue
+        client = clients.setdefault(role, login(user))
+        for headers in PARTIAL_HEADERS:
+            response = client.get(reverse(name, args=[area.code]), headers=headers)
+            assert response.status_code == 404, f"{role} {name} {area.code} {headers}"
+
+
+# Every API operation and the test of its scope in tests/coklit/ (a token: its own TPS; a
+# session: its area), besides test_api_answers_outsiders_404 below.
+API_SCOPE = {
+    "/api/v1/tps/{tps_code}/pemilih": "test_api.py::test_a_token_gets_404_for_any_other_list",
+    "/api/v1/coklit/sync": (
+        "test_sync.py::test_a_voter_of_another_tps_is_rejected_like_an_unknown_one"
+    ),
+    "/api/v1/progress/{code}": "test_api.py::test_a_session_gets_404_outside_its_area",
+}
+
+
+def test_every_api_operation_has_scope_tests():
+    from coklit.api import api
+
+    paths = set(api.get_openapi_schema()["paths"])
+    assert paths == set(API_SCOPE), f"API paths without a scope row: {paths ^ set(API_SCOPE)}"
+
+
+@pytest.mark.parametrize("path", [p for p in API_SCOPE if "{" in p], ids=lambda p: p.split("/")[3])
+def test_api_answers_outsiders_404(world, login, path):
+    """Each GET of the API against the personas: a session outside its area and a token of
+    another TPS get 404; without credentials 401."""
+    from kpu.services import token_issue
+
+    def url(area):
+        return path.replace("{tps_code}", area.code).replace("{code}", area.code)
+
+    token = token_issue(user=world.pantarlih)
+    bearer = {"Authorization": f"Bearer {token}"}
+    client = login(world.pantarlih)
+    for area in (world.tps2, world.tps_panarung, world.village, world.tps_mimika):
+        assert client.get(url(area), headers=bearer).status_code == 404, url(area)
+    assert client.get(url(world.tps1), headers=bearer).status_code == 200
+    assert client.__class__().get(url(world.tps1)).status_code == 401
+    if "{code}" in path:  # progress also takes a session
+        for role, user, area, visible in _cases(world):
+            if role == "pantarlih":
+                continue
+            status = login(user).get(url(area)).status_code
+            assert status == (200 if visible else 404), (role, url(area), status)
+
+
+def test_the_admin_is_for_superusers_only(world, login):
+    for persona in (world.kpu, world.pps, world.pantarlih):
+        response = login(persona).get("/admin/coklit/voter/")
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
