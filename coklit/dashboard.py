@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connections, router
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from coklit.models import FIGURE_FIELDS, TMS_REASONS, DailyProgress, DpsDraft, TpsFigures, Voter
@@ -138,42 +138,101 @@ def _complete(row: dict) -> dict:
 
 def area_totals(*, area: Area, clock: Clock) -> dict:
     """The area's summed figures and their derived values, in one query."""
-    row = figures_of(area=area).aggregate(**_aggregates(clock))
-    totals = _complete(row)
+    return _with_reasons(_complete(figures_of(area=area).aggregate(**_aggregates(clock))))
+
+
+def _with_reasons(totals: dict) -> dict:
     totals["tms_by_reason"] = [(r, label, totals[f"tms_{r}"]) for r, label in TMS_REASONS.items()]
     return totals
 
 
-def version_of(*, area: Area) -> tuple:
-    """A cheap version of everything the live partial shows, for its ETag (one query).
+def _sum_of(groups: list[dict]) -> dict:
+    """What `_aggregates` gives for the whole area, from its rows grouped by child."""
+    out = {k: 0 for k in FIGURE_FIELDS} | {"tps_count": 0, "stale": 0}
+    as_of = last_sync = None
+    app_version = ""
+    for g in groups:
+        for k in out:
+            out[k] += g.get(k) or 0
+        if g.get("as_of") is not None and (as_of is None or g["as_of"] > as_of):
+            as_of = g["as_of"]
+        if g.get("last_sync") is not None and (last_sync is None or g["last_sync"] > last_sync):
+            last_sync = g["last_sync"]
+        app_version = max(app_version, g.get("app_version") or "")
+    return out | {"as_of": as_of, "last_sync": last_sync, "app_version": app_version}
+
+
+def live_figures(*, area: Area, clock: Clock, behind_only: bool = False):
+    """The live partial's figures: the area's totals and its children's rows.
+
+    Above a TPS both come from one query (the rows grouped by child, summed here for the
+    totals); a TPS has no children and its totals are one query too.
+    """
+    child_col = _CHILD_COL.get(area.level)
+    if child_col is None:
+        return area_totals(area=area, clock=clock), []
+    groups = list(
+        figures_of(area=area).values(child_col).annotate(**_aggregates(clock)).order_by(child_col)
+    )
+    totals = _with_reasons(_complete(_sum_of(groups)))
+    rows = children_rows(area=area, clock=clock, behind_only=behind_only, groups=groups)
+    return totals, rows
+
+
+# The level of an area from its code alone: `62` province ... `62.71.01.1001.007` TPS.
+def _level_of(code: str) -> int:
+    return code.count(".") + 1
+
+
+def live_version(*, code: str) -> tuple[Area, tuple] | None:
+    """The area with this code and a cheap version of what its live partial shows, in one query
+    (None: no such area). This is all an unchanged poll (a 304) reads besides who is asking.
 
     Every change to a TPS's figures bumps its `version`, and versions only grow, so the sum moves
     with any change and the count with any new TPS. DPS drafts change on their own, so their
-    latest `updated_at` is part of it too.
+    count and latest `updated_at` are part of it, and so is the election's coklit period (the
+    expected progress and the chart follow it).
 
-    Plain SQL, both aggregates in one statement: this query is most of what an unchanged poll
-    (a 304) costs, and the ORM took longer to build the two queries than PostgreSQL to run them
-    (`make bench` compares the 304 with a bare logged-in view).
+    Plain SQL, every part in one statement: the ORM took longer to build the queries than
+    PostgreSQL to run them (`make bench` compares the 304 with a bare logged-in view). The area
+    row comes with it, so a changed partial needs no second look-up.
     """
-    if area.level in _OWN_COL:
-        figures_where, figures_param = f"{_OWN_COL[area.level]} = %s", area.code
+    level = _level_of(code)
+    if level in _OWN_COL:
+        figures_where, figures_param = f"{_OWN_COL[level]} = %s", code
     else:
-        figures_where, figures_param = "regency_code LIKE %s", area.code + ".%"
+        figures_where, figures_param = "regency_code LIKE %s", code + ".%"
     sql = (
-        "SELECT f.n, f.s, f.m, d.n, d.m FROM "
+        "SELECT a.parent_id, a.level, a.name, f.n, f.s, f.m, d.n, d.m, p.n, p.s0, p.s1, p.e0, "
+        "p.e1 FROM "
+        f"(SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a, "
         f"(SELECT COUNT(*) AS n, SUM(version) AS s, MAX(version) AS m FROM {_FIGURES} "
         f"WHERE {figures_where}) AS f, "
         f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} "
-        "WHERE village_id = %s OR village_id LIKE %s) AS d"
+        "WHERE village_id = %s OR village_id LIKE %s) AS d, "
+        "(SELECT COUNT(*) AS n, MIN(coklit_start) AS s0, MAX(coklit_start) AS s1, "
+        f"MIN(coklit_end) AS e0, MAX(coklit_end) AS e1 FROM {_ELECTIONS} WHERE regency_id = %s) "
+        "AS p"
     )
-    with connections[router.db_for_read(TpsFigures)].cursor() as cursor:
-        cursor.execute(sql, [figures_param, area.code, area.code + ".%"])
-        n, s, m, drafts, drafts_at = cursor.fetchone()
-    return (n, int(s or 0), m or 0, drafts, str(drafts_at))
+    regency = ".".join(code.split(".")[:2])
+    db = router.db_for_read(TpsFigures)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [code, figures_param, code, code + ".%", regency])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    parent_id, area_level, name, n, s, m, drafts, drafts_at, *election = row
+    if area_level != level:  # never, as codes nest; but a wrong column must not go unnoticed
+        return None
+    area = Area.from_db(db, ["code", "parent_id", "level", "name"], [code, parent_id, level, name])
+    version = (n, int(s or 0), m or 0, drafts, str(drafts_at), *map(str, election))
+    return area, version
 
 
 _FIGURES = TpsFigures._meta.db_table
 _DRAFTS = DpsDraft._meta.db_table
+_AREAS = Area._meta.db_table
+_ELECTIONS = Pemilihan._meta.db_table
 
 
 @dataclass
@@ -210,24 +269,34 @@ class ChildRow:
         raise AttributeError(item)
 
 
-def _draft_days(draft: DpsDraft, clock: Clock) -> int:
-    return max((clock.now - draft.stage_since).days, 0)
+def _days_since(stage_since: dt.datetime, clock: Clock) -> int:
+    return max((clock.now - stage_since).days, 0)
 
 
-def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> list[ChildRow]:
+def children_rows(
+    *, area: Area, clock: Clock, behind_only: bool = False, groups: list[dict] | None = None
+) -> list[ChildRow]:
     """The area's children with their figures, DPS draft state and exceptions.
 
-    A fixed number of queries: children, their summed figures, the drafts below, and (for a
-    regency) the number of villages per district or (for a village) the pantarlih of its TPS.
+    A fixed number of queries: children (for a regency with their number of villages), their
+    summed figures (unless `groups` already holds them, see `live_figures`), and the drafts
+    below (a regency: counted per district and state) or the pantarlih of a village's TPS.
     """
     child_col = _CHILD_COL.get(area.level)
     if child_col is None:
         return []
-    children = list(Area.objects.filter(parent=area).order_by("code"))
-    sums = (
-        figures_of(area=area).values(child_col).annotate(**_aggregates(clock)).order_by(child_col)
-    )
-    by_code = {r[child_col]: _complete(r) for r in sums}
+    children = Area.objects.filter(parent=area).order_by("code")
+    if area.level == Area.Level.REGENCY:
+        villages = Count("children", filter=Q(children__level=Area.Level.VILLAGE))
+        children = children.annotate(villages=villages)
+    if groups is None:
+        groups = (
+            figures_of(area=area)
+            .values(child_col)
+            .annotate(**_aggregates(clock))
+            .order_by(child_col)
+        )
+    by_code = {r[child_col]: _complete(r) for r in groups}
     zero = _complete({})
     expected = clock.expected
     rows = []
@@ -235,33 +304,37 @@ def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> lis
         f = by_code.get(child.code, zero)
         behind = expected is not None and f["target"] > 0 and f["ratio"] < expected
         rows.append(ChildRow(area=child, figures=f, behind=behind))
-    labels = dict(DpsDraft.Status.choices)
+    # Labels as text once, not a lazy translation per cell.
+    labels = {status: str(label) for status, label in DpsDraft.Status.choices}
     if area.level == Area.Level.DISTRICT:
-        drafts = {d.village_id: d for d in DpsDraft.objects.filter(village__parent=area)}
+        drafts = {
+            d.village_id: d
+            for d in DpsDraft.objects.filter(village__parent=area).only(
+                "village_id", "status", "stage_since"
+            )
+        }
         for row in rows:
             d = drafts.get(row.area.code)
             status = d.status if d else DpsDraft.Status.DRAFT
             row.draft_status, row.draft_label = status, labels[status]
-            row.draft_days = _draft_days(d, clock) if d else None
+            row.draft_days = _days_since(d.stage_since, clock) if d else None
     elif area.level == Area.Level.REGENCY:
-        villages = dict(
-            Area.objects.filter(parent__parent=area, level=Area.Level.VILLAGE)
-            .values_list("parent_id")
-            .annotate(n=Count("code"))
-            .order_by()
-        )
+        # Drafts per district and state, and the oldest stage of each, counted by the database.
         per_district: dict[str, dict[str, int]] = {}
         oldest: dict[str, int] = {}
-        drafts = DpsDraft.objects.filter(village__code__startswith=area.code + ".")
-        for d in drafts.only("village_id", "status", "stage_since"):
-            district = d.village_id.rsplit(".", 1)[0]
-            per_district.setdefault(district, {}).setdefault(d.status, 0)
-            per_district[district][d.status] += 1
-            if d.status != DpsDraft.Status.ESTABLISHED:
-                oldest[district] = max(oldest.get(district, 0), _draft_days(d, clock))
+        drafts = (
+            DpsDraft.objects.filter(village__code__startswith=area.code + ".")
+            .values_list("village__parent_id", "status")
+            .annotate(n=Count("village_id"), since=Min("stage_since"))
+            .order_by()
+        )
+        for district, status, n, since in drafts:
+            per_district.setdefault(district, {})[status] = n
+            if status != DpsDraft.Status.ESTABLISHED:
+                oldest[district] = max(oldest.get(district, 0), _days_since(since, clock))
         for row in rows:
             counts = per_district.get(row.area.code, {})
-            missing = villages.get(row.area.code, 0) - sum(counts.values())
+            missing = row.area.villages - sum(counts.values())
             if missing > 0:
                 counts[DpsDraft.Status.DRAFT] = counts.get(DpsDraft.Status.DRAFT, 0) + missing
             row.draft_counts = [(s, labels[s], counts[s]) for s in labels if counts.get(s)]
@@ -276,7 +349,10 @@ def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> lis
 
 
 def village_draft(*, village: Area) -> DpsDraft | None:
-    return DpsDraft.objects.filter(village=village).first()
+    """The village's draft: its state and since when (not the frozen figures or snapshot)."""
+    return (
+        DpsDraft.objects.filter(village=village).only("village_id", "status", "stage_since").first()
+    )
 
 
 def pantarlih_names(*, codes: list[str]) -> dict[str, list[str]]:

@@ -340,10 +340,13 @@ def drafts_in_area(*, area: Area, statuses: tuple[str, ...] | None = None) -> li
     return rows
 
 
-def inbox(*, user) -> dict:
+def inbox(*, user, area: Area | None = None) -> dict:
     """What waits for this user: PPK the submitted drafts of its district, KPU the approved
-    drafts of its regency (oldest first, with days waiting), PPS its queue and draft state."""
-    area = user.area
+    drafts of its regency (oldest first, with days waiting), PPS its queue and draft state.
+
+    `area`: the user's own area when the caller has it already (saves a query)."""
+    if area is None or area.code != user.area_id:
+        area = user.area
     if user.role == Role.PPK:
         waiting = DpsDraft.Status.SUBMITTED
     elif user.role == Role.KPU:
@@ -365,6 +368,7 @@ def inbox(*, user) -> dict:
     drafts = list(
         DpsDraft.objects.filter(status=waiting, village__code__startswith=area.code + ".")
         .select_related("village")
+        .defer("frozen", "approved_snapshot")  # a village's snapshot holds every voter
         .order_by("stage_since")
     )
     return {

@@ -77,7 +77,7 @@ def workflow_inbox(context, area: Area):
     user = context["request"].user
     if not user.is_authenticated or area.code != user.area_id:
         return None
-    box = selectors.inbox(user=user)
+    box = selectors.inbox(user=user, area=area)
     return box if box["role"] in (Role.PPS, Role.PPK, Role.KPU) else None
 
 

@@ -199,10 +199,45 @@ def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
     client = login(world.kpu)
     url = f"/wilayah/{world.regency.code}/"
     etag = client.get(url, **LIVE)["ETag"]
-    # session, user, area, the version of the figures and drafts (one query)
+    # session, user, and one query for the area with the version of its figures and drafts;
+    # the scope check reads the user's area code, not the area row
     with CaptureQueriesContext(connection) as q:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
-    assert len(q) == 4
+    assert len(q) == 3
+    assert "kpu_area" in q.captured_queries[-1]["sql"]
+    assert "coklit_tpsfigures" in q.captured_queries[-1]["sql"]
+
+
+def test_the_etag_changes_with_language_scope_and_election_period(world, login):
+    pemilihan = election(world.regency)
+    url = f"/wilayah/{world.village.code}/"
+    kpu = login(world.kpu)
+    etag = kpu.get(url, **LIVE)["ETag"]
+    assert kpu.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
+    # Another viewer with another scope: links differ, so another rendering.
+    ppk = login(world.ppk)
+    other = ppk.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert other.status_code == 200 and other["ETag"] != etag
+    # Another language.
+    kpu.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = kpu.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert english.status_code == 200 and "Coklit done" in english.content.decode()
+    # The coklit period moves the expected progress and the chart.
+    etag = english["ETag"]
+    pemilihan.coklit_end += dt.timedelta(days=7)
+    pemilihan.save()
+    assert kpu.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 200
+
+
+def test_a_valid_etag_never_skips_the_scope_check(world, login):
+    election(world.regency)
+    url = f"/wilayah/{world.village_panarung.code}/"
+    etag = login(world.kpu).get(url, **LIVE)["ETag"]
+    outsider = login(world.pps)  # PPS of Pahandut, not Panarung
+    assert outsider.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 404
+    # An area in scope that does not exist is a 404 too, not a 304 or an empty partial.
+    missing = f"/wilayah/{world.village.code}.999/"
+    assert login(world.pps).get(missing, **LIVE).status_code == 404
 
 
 def test_the_page_says_when_its_figures_are_as_of_in_the_election_zone(world, login):
