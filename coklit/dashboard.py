@@ -168,18 +168,54 @@ def live_figures(*, area: Area, clock: Clock, behind_only: bool = False):
     Above a TPS both come from one query (the rows grouped by child, summed here for the
     totals); a TPS has no children and its totals are one query too.
     """
-    child_col = _CHILD_COL.get(area.level)
-    if child_col is None:
+    if area.level not in _CHILD_COL:
         return area_totals(area=area, clock=clock), []
-    groups = list(
-        figures_of(area=area).values(child_col).annotate(**_aggregates(clock)).order_by(child_col)
-    )
+    groups = grouped_figures(area=area, clock=clock)
     totals = _with_reasons(_complete(_sum_of(groups)))
     rows = children_rows(area=area, clock=clock, behind_only=behind_only, groups=groups)
     return totals, rows
 
 
-# The level of an area from its code alone: `62` province ... `62.71.01.1001.007` TPS.
+def grouped_figures(*, area: Area, clock: Clock) -> list[dict]:
+    """`_aggregates` of the area's TPS rows per child, keyed by the child column, in code order.
+
+    Plain SQL: the ORM spent more time building these 45 aggregates on every request than
+    the database spends computing them. Same figures as
+    `figures_of(area).values(child_col).annotate(**_aggregates(clock))`.
+    """
+    own_col, child_col = _OWN_COL[area.level], _CHILD_COL[area.level]
+    connection = connections[router.db_for_read(TpsFigures)]
+    cutoff = connection.ops.adapt_datetimefield_value(clock.stale_cutoff)
+    start = clock.period_start
+    never = " OR last_sync_at IS NULL" if start is not None and start <= clock.stale_cutoff else ""
+    sums = ", ".join(f"SUM({k})" for k in FIGURE_FIELDS)
+    sql = (
+        f"SELECT {child_col}, COUNT(*), SUM(CASE WHEN (target_l > 0 OR target_p > 0) AND "
+        f"(last_sync_at < %s{never}) THEN 1 ELSE 0 END), MAX(updated_at), MAX(last_sync_at), "
+        f"MAX(app_version), {sums} FROM {_FIGURES} WHERE {own_col} = %s "
+        f"GROUP BY {child_col} ORDER BY {child_col}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cutoff, area.code])
+        rows = cursor.fetchall()
+    names = [child_col, "tps_count", "stale", "as_of", "last_sync", "app_version", *FIGURE_FIELDS]
+    groups = []
+    for row in rows:
+        g = dict(zip(names, row, strict=True))
+        g["as_of"], g["last_sync"] = _aware(g["as_of"]), _aware(g["last_sync"])
+        groups.append(g)
+    return groups
+
+
+def _aware(value):
+    """A datetime from raw SQL as the ORM gives it: SQLite returns text, naive in UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
 def _level_of(code: str) -> int:
     return code.count(".") + 1
 
@@ -290,12 +326,7 @@ def children_rows(
         villages = Count("children", filter=Q(children__level=Area.Level.VILLAGE))
         children = children.annotate(villages=villages)
     if groups is None:
-        groups = (
-            figures_of(area=area)
-            .values(child_col)
-            .annotate(**_aggregates(clock))
-            .order_by(child_col)
-        )
+        groups = grouped_figures(area=area, clock=clock)
     by_code = {r[child_col]: _complete(r) for r in groups}
     zero = _complete({})
     expected = clock.expected

@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -365,17 +366,43 @@ def inbox(*, user, area: Area | None = None) -> dict:
         }
     else:
         return {"role": user.role}
-    drafts = list(
+    # Plain values, not model rows (never the frozen figures or snapshot: a village's snapshot
+    # holds every voter), and one zone: the user's whole area lies in one province.
+    drafts = (
         DpsDraft.objects.filter(status=waiting, village__code__startswith=area.code + ".")
-        .select_related("village")
-        .defer("frozen", "approved_snapshot")  # a village's snapshot holds every voter
         .order_by("stage_since")
+        .values_list("village_id", "village__level", "village__name", "ba_number", "stage_since")
     )
-    return {
-        "role": user.role,
-        "waiting_status": waiting,
-        "rows": [(d, days_at_stage(d.stage_since, d.village)) for d in drafts],
-    }
+    tz = area_tz(area)
+    today = timezone.localtime(timezone.now(), tz).date()
+    label = str(DpsDraft.Status(waiting).label)
+    url_before, _code, url_after = reverse("coklit-area", args=["__area__"]).partition("__area__")
+    rows = [
+        InboxRow(
+            village_id=code,
+            title=Area(code=code, level=level, name=name).title,
+            url=url_before + code + url_after,
+            status=waiting,
+            status_label=label,
+            ba_number=ba_number,
+            days=(today - timezone.localtime(since, tz).date()).days,
+        )
+        for code, level, name, ba_number, since in drafts
+    ]
+    return {"role": user.role, "waiting_status": waiting, "rows": rows}
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A draft waiting for the user, as the inbox shows it."""
+
+    village_id: str
+    title: str
+    url: str
+    status: str
+    status_label: str
+    ba_number: str
+    days: int
 
 
 AUDIT_LABELS = {

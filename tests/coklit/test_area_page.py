@@ -282,3 +282,30 @@ def test_a_pps_gets_404_for_another_villages_page_and_partial(world, login):
     assert client.get(url, **LIVE).status_code == 404
     tps = f"/wilayah/{world.tps_panarung.code}/"
     assert client.get(tps, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="voters").status_code == 404
+
+
+@pytest.mark.parametrize("days_before", [1, 10])  # never-synced TPS late only after 48 h
+def test_the_grouped_figures_are_those_the_orm_computes(world, days_before):
+    from coklit import dashboard
+    from kpu.models import Pemilihan
+
+    election(world.regency, days_before=days_before)
+    now = timezone.now()
+    set_figures(world.tps1, target_l=7, target_p=5, done=9, tms_4=2, pending=1, app_version="1.4")
+    set_figures(world.tps1, last_sync_at=now - dt.timedelta(hours=50), updated_at=now)
+    set_figures(world.tps2, target_p=3, done=1, conflicts=2, app_version="1.5")
+    set_figures(world.tps_panarung, target_l=4, last_sync_at=now - dt.timedelta(hours=1))
+    pemilihan = Pemilihan.objects.get(regency=world.regency)
+    for area in (world.regency, world.district, world.village):
+        clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+        col = dashboard._CHILD_COL[area.level]
+        expected = list(
+            dashboard.figures_of(area=area)
+            .values(col)
+            .annotate(**dashboard._aggregates(clock))
+            .order_by(col)
+        )
+        assert dashboard.grouped_figures(area=area, clock=clock) == expected
+        totals, _rows = dashboard.live_figures(area=area, clock=clock)
+        assert totals == dashboard.area_totals(area=area, clock=clock)
+    assert any(g["stale"] for g in expected)
