@@ -7,6 +7,7 @@ must cost the same with 10,000 voters and with 1,000,000.
 
 import datetime as dt
 import zoneinfo
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -252,7 +253,7 @@ def live_version(*, code: str) -> tuple[Area, tuple] | None:
     )
     regency = ".".join(code.split(".")[:2])
     db = router.db_for_read(TpsFigures)
-    with connections[db].cursor() as cursor:
+    with prepared_cursor(connections[db]) as cursor:
         cursor.execute(sql, [code, figures_param, code, code + ".%", regency])
         row = cursor.fetchone()
     if row is None:
@@ -263,6 +264,34 @@ def live_version(*, code: str) -> tuple[Area, tuple] | None:
     area = Area.from_db(db, ["code", "parent_id", "level", "name"], [code, parent_id, level, name])
     version = (n, int(s or 0), m or 0, drafts, str(drafts_at), *map(str, election))
     return area, version
+
+
+@contextmanager
+def prepared_cursor(connection):
+    """A cursor whose statements PostgreSQL keeps prepared, when the connection allows it.
+
+    Django's cursors bind parameters on the client and never prepare, so PostgreSQL parses and
+    plans a statement every time; a server-binding cursor lets psycopg prepare a statement run
+    `prepare_threshold` times on the connection (settings: DATABASE_PREPARED_STATEMENTS). The
+    poll's version query is most of what an unchanged poll costs: prepared, it takes half the
+    time. Wrapped like any Django cursor, so query logging and execute wrappers see it.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    if getattr(connection.connection, "prepare_threshold", None) is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 _FIGURES = TpsFigures._meta.db_table

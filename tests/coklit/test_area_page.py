@@ -309,3 +309,18 @@ def test_the_grouped_figures_are_those_the_orm_computes(world, days_before):
         totals, _rows = dashboard.live_figures(area=area, clock=clock)
         assert totals == dashboard.area_totals(area=area, clock=clock)
     assert any(g["stale"] for g in expected)
+
+
+def test_on_postgresql_the_polls_version_query_is_prepared(world, login):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    election(world.regency)
+    client = login(world.kpu)
+    url = f"/wilayah/{world.regency.code}/"
+    etag = client.get(url, **LIVE)["ETag"]
+    for _ in range(6):  # psycopg prepares a statement on its 5th run on a connection
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("coklit_tpsfigures" in sql and "kpu_area" in sql for sql in prepared)
