@@ -103,14 +103,17 @@ def dps_draft_of(*, village: Area) -> DpsDraft:
     return DpsDraft.objects.filter(village=village).first() or DpsDraft(village=village)
 
 
-def village_figures(village: Area, *, draft: DpsDraft | None = None) -> dict[str, int]:
+def village_figures(
+    village: Area, *, draft: DpsDraft | None = None, live: dict | None = None
+) -> dict[str, int]:
     """The figures to show for a village: the ones frozen at submission while its draft is
-    locked (SPEC 8), else the live sums of its TPS rows."""
+    locked (SPEC 8), else the live sums of its TPS rows (`live`: those sums, when the caller
+    has them already, as `area_figures` gives them)."""
     if draft is None:
         draft = DpsDraft.objects.filter(village=village).only("status", "frozen").first()
     if draft and draft.is_locked and draft.frozen.get("village"):
         return dict(draft.frozen["village"])
-    return area_figures(area=village)
+    return dict(live) if live is not None else area_figures(area=village)
 
 
 def village_tps_figures(village: Area) -> list[tuple[Area, dict[str, int]]]:
@@ -341,20 +344,27 @@ def drafts_in_area(*, area: Area, statuses: tuple[str, ...] | None = None) -> li
     return rows
 
 
-def inbox(*, user, area: Area | None = None) -> dict:
+def inbox(
+    *,
+    user,
+    area: Area | None = None,
+    draft: DpsDraft | None = None,
+    figures: dict | None = None,
+) -> dict:
     """What waits for this user: PPK the submitted drafts of its district, KPU the approved
     drafts of its regency (oldest first, with days waiting), PPS its queue and draft state.
 
-    `area`: the user's own area when the caller has it already (saves a query)."""
+    What the caller has already, to save queries: `area` the user's own area; for a PPS, `draft`
+    its village's draft (as `dps_draft_of`) and `figures` its live sums (as `area_figures`)."""
     if area is None or area.code != user.area_id:
-        area = user.area
+        area, draft, figures = user.area, None, None
     if user.role == Role.PPK:
         waiting = DpsDraft.Status.SUBMITTED
     elif user.role == Role.KPU:
         waiting = DpsDraft.Status.APPROVED
     elif user.role == Role.PPS:
-        draft = dps_draft_of(village=area)
-        counts = area_figures(area=area)
+        draft = draft if draft is not None else dps_draft_of(village=area)
+        counts = figures if figures is not None else area_figures(area=area)
         return {
             "role": user.role,
             "draft": draft,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from coklit import dashboard, selectors
-from coklit.models import Flag, Voter
+from coklit.models import FIGURE_FIELDS, DpsDraft, Flag, Voter
 from coklit.tables import DENOMINATOR, EXCEPTIONS, ChildTable
 from kpu.db_router import dashboard_view
 from kpu.http import AuthedRequest
@@ -42,7 +42,10 @@ def _live_etag(request: AuthedRequest, code: str, version: tuple) -> str:
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 
-def _live_context(request: AuthedRequest, area: Area, clock: dashboard.Clock) -> dict:
+def _live_context(
+    request: AuthedRequest, area: Area, clock: dashboard.Clock, draft: DpsDraft | None = None
+) -> dict:
+    """`draft`: the village's draft when the caller read it already (the page)."""
     behind_only = request.GET.get("tertinggal") == "1"
     totals, rows = dashboard.live_figures(area=area, clock=clock, behind_only=behind_only)
     table = None
@@ -61,10 +64,17 @@ def _live_context(request: AuthedRequest, area: Area, clock: dashboard.Clock) ->
         "poll_seconds": _poll_seconds(),
         "denominator": DENOMINATOR,
         "exceptions": EXCEPTIONS,
-        "draft_state": (
-            dashboard.village_draft(village=area) if area.level == Area.Level.VILLAGE else None
-        ),
+        "draft_state": _draft_state(area, draft),
     }
+
+
+def _draft_state(area: Area, draft: DpsDraft | None) -> DpsDraft | None:
+    """A village's draft for the live panel: None while nobody has acted on it."""
+    if area.level != Area.Level.VILLAGE:
+        return None
+    if draft is None:
+        return dashboard.village_draft(village=area)
+    return None if draft._state.adding else draft
 
 
 def _voters_context(request: AuthedRequest, area: Area) -> dict:
@@ -128,8 +138,16 @@ def _render(
     pemilihan = selectors.pemilihan_for(area=area)
     clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
     context = {"area": area, "pemilihan": pemilihan, "clock": clock, "is_tps": area.level == 5}
+    draft = None
+    if page and area.level == Area.Level.VILLAGE:
+        # One read of the village's draft for the live panel, the PPS's inbox and the DPS
+        # panel (templatetags/workflow.py takes it, and the live sums, from the context).
+        draft = context["village_draft"] = selectors.dps_draft_of(village=area)
     if live:
-        context |= _live_context(request, area, clock)
+        context |= _live_context(request, area, clock, draft)
+        if page and area.level == Area.Level.VILLAGE:
+            totals = context["totals"]
+            context["village_live"] = {k: totals[k] for k in ("tps_count", *FIGURE_FIELDS)}
     if live and area.level == Area.Level.TPS:
         context["pantarlih"] = dashboard.pantarlih_names(codes=[area.code]).get(area.code, [])
     if voters and area.level == Area.Level.TPS:

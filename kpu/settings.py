@@ -138,7 +138,7 @@ for _db in DATABASES.values():
         _db["CONN_MAX_AGE"] = envint("DATABASE_CONN_MAX_AGE", 600)
         _db["CONN_HEALTH_CHECKS"] = True
         # Statements run on server-binding cursors are prepared after 5 runs on a connection
-        # (only the dashboard poll's version query uses one: coklit.dashboard.prepared_cursor;
+        # (only the dashboard poll's plain-SQL reads use one: coklit.dashboard.prepared_cursor;
         # Django's own cursors bind on the client and never prepare). Set it to 0 behind a
         # PgBouncer in transaction mode older than 1.21, which cannot keep prepared statements.
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = (

@@ -324,3 +324,17 @@ def test_on_postgresql_the_polls_version_query_is_prepared(world, login):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("coklit_tpsfigures" in sql and "kpu_area" in sql for sql in prepared)
+
+
+def test_a_pps_village_page_reads_its_draft_and_figures_once(world, login):
+    # The live panel, the PPS's inbox and the DPS panel all show the draft and the queue.
+    election(world.regency)
+    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.RETURNED)
+    client = login(world.pps)
+    with CaptureQueriesContext(connection) as q:
+        html = client.get(f"/wilayah/{world.village.code}/").content.decode()
+    sqls = [x["sql"] for x in q.captured_queries]
+    assert sum("coklit_dpsdraft" in s for s in sqls) == 1
+    assert sum("FROM coklit_tpsfigures" in s or 'FROM "coklit_tpsfigures"' in s for s in sqls) == 1
+    assert 'id="inbox"' in html and 'id="dps-panel"' in html
+    assert '<span class="state returned">' in html
