@@ -7,6 +7,7 @@ must cost the same with 10,000 voters and with 1,000,000.
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -221,9 +222,10 @@ def _level_of(code: str) -> int:
     return code.count(".") + 1
 
 
-def live_version(*, code: str) -> tuple[Area, tuple] | None:
+def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
     """The area with this code and a cheap version of what its live partial shows, in one query
     (None: no such area). This is all an unchanged poll (a 304) reads besides who is asking.
+    The area comes as a function making it from the row: a 304 never needs it.
 
     Every change to a TPS's figures bumps its `version`, and versions only grow, so the sum moves
     with any change and the count with any new TPS. DPS drafts change on their own, so their
@@ -239,14 +241,15 @@ def live_version(*, code: str) -> tuple[Area, tuple] | None:
         figures_where, figures_param = f"{_OWN_COL[level]} = %s", code
     else:
         figures_where, figures_param = "regency_code LIKE %s", code + ".%"
+    if level >= Area.Level.VILLAGE:  # the village's own draft (a TPS: its village's)
+        drafts_where, drafts_param = "village_id = %s", ".".join(code.split(".")[:4])
+    else:
+        drafts_where, drafts_param = "village_id LIKE %s", code + ".%"
     sql = (
-        "SELECT a.parent_id, a.level, a.name, f.n, f.s, f.m, d.n, d.m, p.n, p.s0, p.s1, p.e0, "
-        "p.e1 FROM "
-        f"(SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a, "
-        f"(SELECT COUNT(*) AS n, SUM(version) AS s, MAX(version) AS m FROM {_FIGURES} "
-        f"WHERE {figures_where}) AS f, "
-        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} "
-        "WHERE village_id = %s OR village_id LIKE %s) AS d, "
+        "SELECT a.parent_id, a.level, a.name, f.n, f.s, d.n, d.m, p.n, p.s0, p.s1, p.e0, p.e1 "
+        f"FROM (SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a, "
+        f"(SELECT COUNT(*) AS n, SUM(version) AS s FROM {_FIGURES} WHERE {figures_where}) AS f, "
+        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} WHERE {drafts_where}) AS d, "
         "(SELECT COUNT(*) AS n, MIN(coklit_start) AS s0, MAX(coklit_start) AS s1, "
         f"MIN(coklit_end) AS e0, MAX(coklit_end) AS e1 FROM {_ELECTIONS} WHERE regency_id = %s) "
         "AS p"
@@ -254,16 +257,15 @@ def live_version(*, code: str) -> tuple[Area, tuple] | None:
     regency = ".".join(code.split(".")[:2])
     db = router.db_for_read(TpsFigures)
     with prepared_cursor(connections[db]) as cursor:
-        cursor.execute(sql, [code, figures_param, code, code + ".%", regency])
+        cursor.execute(sql, [code, figures_param, drafts_param, regency])
         row = cursor.fetchone()
     if row is None:
         return None
-    parent_id, area_level, name, n, s, m, drafts, drafts_at, *election = row
+    parent_id, area_level, name, n, s, drafts, drafts_at, *election = row
     if area_level != level:  # never, as codes nest; but a wrong column must not go unnoticed
         return None
-    area = Area.from_db(db, ["code", "parent_id", "level", "name"], [code, parent_id, level, name])
-    version = (n, int(s or 0), m or 0, drafts, str(drafts_at), *map(str, election))
-    return area, version
+    version = (n, int(s or 0), drafts, str(drafts_at), *map(str, election))
+    return lambda: Area.from_db(db, _AREA_FIELDS, [code, parent_id, level, name]), version
 
 
 @contextmanager
@@ -271,8 +273,8 @@ def prepared_cursor(connection):
     """A cursor whose statements PostgreSQL keeps prepared, when the connection allows it.
 
     Django's cursors bind parameters on the client and never prepare, so PostgreSQL parses and
-    plans a statement every time; a server-binding cursor lets psycopg prepare a statement run
-    `prepare_threshold` times on the connection (settings: DATABASE_PREPARED_STATEMENTS). Used
+    plans a statement every time; a server-binding cursor lets psycopg prepare it, once per
+    connection (settings: `prepare_threshold`, DATABASE_PREPARED_STATEMENTS). Used
     for the two plain-SQL reads every poll makes: the version query, most of what an unchanged
     poll costs (prepared, it takes half the time), and the children's figures. Wrapped like any
     Django cursor, so query logging and execute wrappers see it.
@@ -298,6 +300,7 @@ def prepared_cursor(connection):
 _FIGURES = TpsFigures._meta.db_table
 _DRAFTS = DpsDraft._meta.db_table
 _AREAS = Area._meta.db_table
+_AREA_FIELDS = ["code", "parent_id", "level", "name"]
 _ELECTIONS = Pemilihan._meta.db_table
 
 

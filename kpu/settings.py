@@ -137,12 +137,13 @@ for _db in DATABASES.values():
         # Persistent connections: a new PostgreSQL connection costs ~6 ms here.
         _db["CONN_MAX_AGE"] = envint("DATABASE_CONN_MAX_AGE", 600)
         _db["CONN_HEALTH_CHECKS"] = True
-        # Statements run on server-binding cursors are prepared after 5 runs on a connection
-        # (only the dashboard poll's plain-SQL reads use one: coklit.dashboard.prepared_cursor;
-        # Django's own cursors bind on the client and never prepare). Set it to 0 behind a
-        # PgBouncer in transaction mode older than 1.21, which cannot keep prepared statements.
+        # Statements run on server-binding cursors are prepared on their first run on a
+        # connection (only the dashboard poll's plain-SQL reads use one, statements that repeat
+        # on every poll: coklit.dashboard.prepared_cursor; Django's own cursors bind on the
+        # client and never prepare). DATABASE_PREPARED_STATEMENTS=0 behind a PgBouncer in
+        # transaction mode older than 1.21, which cannot keep prepared statements.
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = (
-            5 if envbool("DATABASE_PREPARED_STATEMENTS", "1") else None
+            0 if envbool("DATABASE_PREPARED_STATEMENTS", "1") else None
         )
     elif _db["ENGINE"] == "django.db.backends.sqlite3":
         _db.setdefault("OPTIONS", {}).update(
