@@ -16,7 +16,15 @@ from django.db import connections, router
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from coklit.models import FIGURE_FIELDS, TMS_REASONS, DailyProgress, DpsDraft, TpsFigures, Voter
+from coklit.models import (
+    FIGURE_FIELDS,
+    TMS_REASONS,
+    AreaVersion,
+    DailyProgress,
+    DpsDraft,
+    TpsFigures,
+    Voter,
+)
 from coklit.selectors import percent
 from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
 
@@ -227,28 +235,30 @@ def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
     (None: no such area). This is all an unchanged poll (a 304) reads besides who is asking.
     The area comes as a function making it from the row: a 304 never needs it.
 
-    Every change to a TPS's figures bumps its `version`, and versions only grow, so the sum moves
-    with any change and the count with any new TPS. DPS drafts change on their own, so their
-    count and latest `updated_at` are part of it, and so is the election's coklit period (the
-    expected progress and the chart follow it).
+    The figures: a TPS's own `version`, bumped on every change of its figures; above it the
+    area's `AreaVersion` counter, bumped in the same transaction (figures.apply, ensure_tps),
+    so one row is read where a regency has 2,000 TPS (a province, rare: the sum of its rows).
+    DPS drafts change on their own, so their count and latest `updated_at` are part of it, and
+    so is the election's coklit period (the expected progress and the chart follow it).
 
-    Plain SQL, every part in one statement: the ORM took longer to build the queries than
-    PostgreSQL to run them (`make bench` compares the 304 with a bare logged-in view). The area
-    row comes with it, so a changed partial needs no second look-up.
+    Plain SQL, one statement, prepared on PostgreSQL (`prepared_cursor`).
     """
     level = _level_of(code)
-    if level in _OWN_COL:
-        figures_where, figures_param = f"{_OWN_COL[level]} = %s", code
+    if level == Area.Level.TPS:
+        figures_sql, figures_param = f"SELECT version AS v FROM {_FIGURES} WHERE tps_id = %s", code
+    elif level in _OWN_COL:
+        figures_sql, figures_param = f"SELECT version AS v FROM {_VERSIONS} WHERE code = %s", code
     else:
-        figures_where, figures_param = "regency_code LIKE %s", code + ".%"
+        figures_sql = f"SELECT SUM(version) AS v FROM {_VERSIONS} WHERE code LIKE %s"
+        figures_param = code + ".%"
     if level >= Area.Level.VILLAGE:  # the village's own draft (a TPS: its village's)
         drafts_where, drafts_param = "village_id = %s", ".".join(code.split(".")[:4])
     else:
         drafts_where, drafts_param = "village_id LIKE %s", code + ".%"
     sql = (
-        "SELECT a.parent_id, a.level, a.name, f.n, f.s, d.n, d.m, p.n, p.s0, p.s1, p.e0, p.e1 "
-        f"FROM (SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a, "
-        f"(SELECT COUNT(*) AS n, SUM(version) AS s FROM {_FIGURES} WHERE {figures_where}) AS f, "
+        "SELECT a.parent_id, a.level, a.name, f.v, d.n, d.m, p.n, p.s0, p.s1, p.e0, p.e1 "
+        f"FROM (SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a "
+        f"LEFT JOIN ({figures_sql}) AS f ON TRUE, "
         f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} WHERE {drafts_where}) AS d, "
         "(SELECT COUNT(*) AS n, MIN(coklit_start) AS s0, MAX(coklit_start) AS s1, "
         f"MIN(coklit_end) AS e0, MAX(coklit_end) AS e1 FROM {_ELECTIONS} WHERE regency_id = %s) "
@@ -261,10 +271,10 @@ def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    parent_id, area_level, name, n, s, drafts, drafts_at, *election = row
+    parent_id, area_level, name, figures_version, drafts, drafts_at, *election = row
     if area_level != level:  # never, as codes nest; but a wrong column must not go unnoticed
         return None
-    version = (n, int(s or 0), drafts, str(drafts_at), *map(str, election))
+    version = (int(figures_version or 0), drafts, str(drafts_at), *map(str, election))
     return lambda: Area.from_db(db, _AREA_FIELDS, [code, parent_id, level, name]), version
 
 
@@ -300,6 +310,7 @@ def prepared_cursor(connection):
 _FIGURES = TpsFigures._meta.db_table
 _DRAFTS = DpsDraft._meta.db_table
 _AREAS = Area._meta.db_table
+_VERSIONS = AreaVersion._meta.db_table
 _AREA_FIELDS = ["code", "parent_id", "level", "name"]
 _ELECTIONS = Pemilihan._meta.db_table
 

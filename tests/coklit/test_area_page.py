@@ -204,8 +204,32 @@ def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
     with CaptureQueriesContext(connection) as q:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
     assert len(q) == 3
-    assert "kpu_area" in q.captured_queries[-1]["sql"]
-    assert "coklit_tpsfigures" in q.captured_queries[-1]["sql"]
+    version = q.captured_queries[-1]["sql"]
+    # One row of the regency's version, not its TPS rows.
+    assert "kpu_area" in version and "coklit_areaversion" in version
+    assert "coklit_tpsfigures" not in version
+
+
+def test_every_figures_change_bumps_the_versions_above_the_tps(world, login):
+    from coklit.figures import ensure_tps
+    from coklit.models import AreaVersion
+
+    def versions():
+        rows = dict(AreaVersion.objects.values_list("code", "version"))
+        return [rows.get(a.code, 0) for a in (world.regency, world.district, world.village)]
+
+    election(world.regency)
+    (voter,) = add_voters(world.tps1)
+    before = versions()
+    set_outcome(voter, status="MS")
+    assert versions() == [v + 1 for v in before]
+    # A new TPS is a change too (its figures row is new), and so for the village's poll.
+    client = login(world.pps)
+    url = f"/wilayah/{world.village.code}/"
+    etag = client.get(url, **LIVE)["ETag"]
+    ensure_tps(world.village, [9])
+    assert versions() == [v + 2 for v in before]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 200
 
 
 def test_the_etag_changes_with_language_scope_and_election_period(world, login):
@@ -322,7 +346,7 @@ def test_on_postgresql_the_polls_version_query_is_prepared(world, login):
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
-    assert any("coklit_tpsfigures" in sql and "kpu_area" in sql for sql in prepared)
+    assert any("coklit_areaversion" in sql and "kpu_area" in sql for sql in prepared)
 
 
 def test_a_pps_village_page_reads_its_draft_and_figures_once(world, login):
