@@ -906,6 +906,16 @@ def bare_sync(rows: dict) -> None:
                 "updated_at = now(), last_sync_at = now() WHERE tps_id = %s",
                 [*counts.values(), code],
             )
+        # The poll's version counters of the TPS's village, district and regency.
+        areas = sorted(
+            {".".join(c.split(".")[:k]) for c, _n in rows["counters"] for k in (2, 3, 4)}
+        )
+        cur.execute(
+            "INSERT INTO coklit_areaversion (code, version) VALUES "
+            + ", ".join(["(%s, 1)"] * len(areas))
+            + " ON CONFLICT (code) DO UPDATE SET version = coklit_areaversion.version + 1",
+            areas,
+        )
         cur.executemany(
             "INSERT INTO coklit_dailyprogress (area_code, day, done) VALUES (%s, %s, %s) "
             "ON CONFLICT (area_code, day) DO UPDATE SET done = coklit_dailyprogress.done + "

@@ -7,16 +7,19 @@ must cost the same with 10,000 voters and with 1,000,000.
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connections, router
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from coklit.models import (
     FIGURE_FIELDS,
     TMS_REASONS,
+    AreaVersion,
     DailyProgress,
     DpsDraft,
     TpsFigures,
@@ -146,42 +149,171 @@ def _complete(row: dict) -> dict:
 
 def area_totals(*, area: Area, clock: Clock) -> dict:
     """The area's summed figures and their derived values, in one query."""
-    row = figures_of(area=area).aggregate(**_aggregates(clock))
-    totals = _complete(row)
+    return _with_reasons(_complete(figures_of(area=area).aggregate(**_aggregates(clock))))
+
+
+def _with_reasons(totals: dict) -> dict:
     totals["tms_by_reason"] = [(r, label, totals[f"tms_{r}"]) for r, label in TMS_REASONS.items()]
     return totals
 
 
-def version_of(*, area: Area) -> tuple:
-    """A cheap version of everything the live partial shows, for its ETag (one query).
+def _sum_of(groups: list[dict]) -> dict:
+    """What `_aggregates` gives for the whole area, from its rows grouped by child."""
+    out = {k: 0 for k in FIGURE_FIELDS} | {"tps_count": 0, "stale": 0}
+    as_of = last_sync = None
+    app_version = ""
+    for g in groups:
+        for k in out:
+            out[k] += g.get(k) or 0
+        if g.get("as_of") is not None and (as_of is None or g["as_of"] > as_of):
+            as_of = g["as_of"]
+        if g.get("last_sync") is not None and (last_sync is None or g["last_sync"] > last_sync):
+            last_sync = g["last_sync"]
+        app_version = max(app_version, g.get("app_version") or "")
+    return out | {"as_of": as_of, "last_sync": last_sync, "app_version": app_version}
 
-    Every change to a TPS's figures bumps its `version`, and versions only grow, so the sum moves
-    with any change and the count with any new TPS. DPS drafts change on their own, so their
-    latest `updated_at` is part of it too.
 
-    Plain SQL, both aggregates in one statement: this query is most of what an unchanged poll
-    (a 304) costs, and the ORM took longer to build the two queries than PostgreSQL to run them
-    (`make bench` compares the 304 with a bare logged-in view).
+def live_figures(*, area: Area, clock: Clock, behind_only: bool = False):
+    """The live partial's figures: the area's totals and its children's rows.
+
+    Above a TPS both come from one query (the rows grouped by child, summed here for the
+    totals); a TPS has no children and its totals are one query too.
     """
-    if area.level in _OWN_COL:
-        figures_where, figures_param = f"{_OWN_COL[area.level]} = %s", area.code
-    else:
-        figures_where, figures_param = "regency_code LIKE %s", area.code + ".%"
+    if area.level not in _CHILD_COL:
+        return area_totals(area=area, clock=clock), []
+    groups = grouped_figures(area=area, clock=clock)
+    totals = _with_reasons(_complete(_sum_of(groups)))
+    rows = children_rows(area=area, clock=clock, behind_only=behind_only, groups=groups)
+    return totals, rows
+
+
+def grouped_figures(*, area: Area, clock: Clock) -> list[dict]:
+    """`_aggregates` of the area's TPS rows per child, keyed by the child column, in code order.
+
+    Plain SQL, prepared on PostgreSQL: the ORM spent more time building these 45 aggregates on
+    every request than the database spends computing them. Same figures as
+    `figures_of(area).values(child_col).annotate(**_aggregates(clock))`.
+    """
+    own_col, child_col = _OWN_COL[area.level], _CHILD_COL[area.level]
+    connection = connections[router.db_for_read(TpsFigures)]
+    cutoff = connection.ops.adapt_datetimefield_value(clock.stale_cutoff)
+    start = clock.period_start
+    never = " OR last_sync_at IS NULL" if start is not None and start <= clock.stale_cutoff else ""
+    sums = ", ".join(f"SUM({k})" for k in FIGURE_FIELDS)
     sql = (
-        "SELECT f.n, f.s, f.m, d.n, d.m FROM "
-        f"(SELECT COUNT(*) AS n, SUM(version) AS s, MAX(version) AS m FROM {_FIGURES} "
-        f"WHERE {figures_where}) AS f, "
-        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} "
-        "WHERE village_id = %s OR village_id LIKE %s) AS d"
+        f"SELECT {child_col}, COUNT(*), SUM(CASE WHEN (target_l > 0 OR target_p > 0) AND "
+        f"(last_sync_at < %s{never}) THEN 1 ELSE 0 END), MAX(updated_at), MAX(last_sync_at), "
+        f"MAX(app_version), {sums} FROM {_FIGURES} WHERE {own_col} = %s "
+        f"GROUP BY {child_col} ORDER BY {child_col}"
     )
-    with connections[router.db_for_read(TpsFigures)].cursor() as cursor:
-        cursor.execute(sql, [figures_param, area.code, area.code + ".%"])
-        n, s, m, drafts, drafts_at = cursor.fetchone()
-    return (n, int(s or 0), m or 0, drafts, str(drafts_at))
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, [cutoff, area.code])
+        rows = cursor.fetchall()
+    names = [child_col, "tps_count", "stale", "as_of", "last_sync", "app_version", *FIGURE_FIELDS]
+    groups = []
+    for row in rows:
+        g = dict(zip(names, row, strict=True))
+        g["as_of"], g["last_sync"] = _aware(g["as_of"]), _aware(g["last_sync"])
+        groups.append(g)
+    return groups
+
+
+def _aware(value):
+    """A datetime from raw SQL as the ORM gives it: SQLite returns text, naive in UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _level_of(code: str) -> int:
+    return code.count(".") + 1
+
+
+def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
+    """The area with this code and a cheap version of what its live partial shows, in one query
+    (None: no such area). This is all an unchanged poll (a 304) reads besides who is asking.
+    The area comes as a function making it from the row: a 304 never needs it.
+
+    The figures: a TPS's own `version`, bumped on every change of its figures; above it the
+    area's `AreaVersion` counter, bumped in the same transaction (figures.apply, ensure_tps),
+    so one row is read where a regency has 2,000 TPS (a province, rare: the sum of its rows).
+    DPS drafts change on their own, so their count and latest `updated_at` are part of it, and
+    so is the election's coklit period (the expected progress and the chart follow it).
+
+    Plain SQL, one statement, prepared on PostgreSQL (`prepared_cursor`).
+    """
+    level = _level_of(code)
+    if level == Area.Level.TPS:
+        figures_sql, figures_param = f"SELECT version AS v FROM {_FIGURES} WHERE tps_id = %s", code
+    elif level in _OWN_COL:
+        figures_sql, figures_param = f"SELECT version AS v FROM {_VERSIONS} WHERE code = %s", code
+    else:
+        figures_sql = f"SELECT SUM(version) AS v FROM {_VERSIONS} WHERE code LIKE %s"
+        figures_param = code + ".%"
+    if level >= Area.Level.VILLAGE:  # the village's own draft (a TPS: its village's)
+        drafts_where, drafts_param = "village_id = %s", ".".join(code.split(".")[:4])
+    else:
+        drafts_where, drafts_param = "village_id LIKE %s", code + ".%"
+    sql = (
+        "SELECT a.parent_id, a.level, a.name, f.v, d.n, d.m, p.n, p.s0, p.s1, p.e0, p.e1 "
+        f"FROM (SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a "
+        f"LEFT JOIN ({figures_sql}) AS f ON TRUE, "
+        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} WHERE {drafts_where}) AS d, "
+        "(SELECT COUNT(*) AS n, MIN(coklit_start) AS s0, MAX(coklit_start) AS s1, "
+        f"MIN(coklit_end) AS e0, MAX(coklit_end) AS e1 FROM {_ELECTIONS} WHERE regency_id = %s) "
+        "AS p"
+    )
+    regency = ".".join(code.split(".")[:2])
+    db = router.db_for_read(TpsFigures)
+    with prepared_cursor(connections[db]) as cursor:
+        cursor.execute(sql, [code, figures_param, drafts_param, regency])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    parent_id, area_level, name, figures_version, drafts, drafts_at, *election = row
+    if area_level != level:  # never, as codes nest; but a wrong column must not go unnoticed
+        return None
+    version = (int(figures_version or 0), drafts, str(drafts_at), *map(str, election))
+    return lambda: Area.from_db(db, _AREA_FIELDS, [code, parent_id, level, name]), version
+
+
+@contextmanager
+def prepared_cursor(connection):
+    """A cursor whose statements PostgreSQL keeps prepared, when the connection allows it.
+
+    Django's cursors bind parameters on the client and never prepare, so PostgreSQL parses and
+    plans a statement every time; a server-binding cursor lets psycopg prepare it, once per
+    connection (settings: `prepare_threshold`, DATABASE_PREPARED_STATEMENTS). Used
+    for the two plain-SQL reads every poll makes: the version query, most of what an unchanged
+    poll costs (prepared, it takes half the time), and the children's figures. Wrapped like any
+    Django cursor, so query logging and execute wrappers see it.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    if getattr(connection.connection, "prepare_threshold", None) is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 _FIGURES = TpsFigures._meta.db_table
 _DRAFTS = DpsDraft._meta.db_table
+_AREAS = Area._meta.db_table
+_VERSIONS = AreaVersion._meta.db_table
+_AREA_FIELDS = ["code", "parent_id", "level", "name"]
+_ELECTIONS = Pemilihan._meta.db_table
 
 
 @dataclass
@@ -218,24 +350,29 @@ class ChildRow:
         raise AttributeError(item)
 
 
-def _draft_days(draft: DpsDraft, clock: Clock) -> int:
-    return max((clock.now - draft.stage_since).days, 0)
+def _days_since(stage_since: dt.datetime, clock: Clock) -> int:
+    return max((clock.now - stage_since).days, 0)
 
 
-def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> list[ChildRow]:
+def children_rows(
+    *, area: Area, clock: Clock, behind_only: bool = False, groups: list[dict] | None = None
+) -> list[ChildRow]:
     """The area's children with their figures, DPS draft state and exceptions.
 
-    A fixed number of queries: children, their summed figures, the drafts below, and (for a
-    regency) the number of villages per district or (for a village) the pantarlih of its TPS.
+    A fixed number of queries: children (for a regency with their number of villages), their
+    summed figures (unless `groups` already holds them, see `live_figures`), and the drafts
+    below (a regency: counted per district and state) or the pantarlih of a village's TPS.
     """
     child_col = _CHILD_COL.get(area.level)
     if child_col is None:
         return []
-    children = list(Area.objects.filter(parent=area).order_by("code"))
-    sums = (
-        figures_of(area=area).values(child_col).annotate(**_aggregates(clock)).order_by(child_col)
-    )
-    by_code = {r[child_col]: _complete(r) for r in sums}
+    children = Area.objects.filter(parent=area).order_by("code")
+    if area.level == Area.Level.REGENCY:
+        villages = Count("children", filter=Q(children__level=Area.Level.VILLAGE))
+        children = children.annotate(villages=villages)
+    if groups is None:
+        groups = grouped_figures(area=area, clock=clock)
+    by_code = {r[child_col]: _complete(r) for r in groups}
     zero = _complete({})
     expected = clock.expected
     rows = []
@@ -243,34 +380,39 @@ def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> lis
         f = by_code.get(child.code, zero)
         behind = expected is not None and f["target"] > 0 and f["ratio"] < expected
         rows.append(ChildRow(area=child, figures=f, behind=behind))
-    labels = dict(DpsDraft.Status.choices)
+    # Labels as text once, not a lazy translation per cell.
+    labels = {status: str(label) for status, label in DpsDraft.Status.choices}
     if area.level == Area.Level.DISTRICT:
-        drafts = {d.village_id: d for d in DpsDraft.objects.filter(village__parent=area)}
+        drafts = {
+            d.village_id: d
+            for d in DpsDraft.objects.filter(village__parent=area).only(
+                "village_id", "status", "stage_since"
+            )
+        }
+        district_labels = {s: draft_status_label(s, area.code) for s in labels}
         for row in rows:
             d = drafts.get(row.area.code)
             status = d.status if d else DpsDraft.Status.DRAFT
-            row.draft_status = status
-            row.draft_label = draft_status_label(status, row.area.code)
-            row.draft_days = _draft_days(d, clock) if d else None
+            # "Disetujui PPD" in Papua: one label for the district, not a lookup per cell.
+            row.draft_status, row.draft_label = status, district_labels[status]
+            row.draft_days = _days_since(d.stage_since, clock) if d else None
     elif area.level == Area.Level.REGENCY:
-        villages = dict(
-            Area.objects.filter(parent__parent=area, level=Area.Level.VILLAGE)
-            .values_list("parent_id")
-            .annotate(n=Count("code"))
-            .order_by()
-        )
+        # Drafts per district and state, and the oldest stage of each, counted by the database.
         per_district: dict[str, dict[str, int]] = {}
         oldest: dict[str, int] = {}
-        drafts = DpsDraft.objects.filter(village__code__startswith=area.code + ".")
-        for d in drafts.only("village_id", "status", "stage_since"):
-            district = d.village_id.rsplit(".", 1)[0]
-            per_district.setdefault(district, {}).setdefault(d.status, 0)
-            per_district[district][d.status] += 1
-            if d.status != DpsDraft.Status.ESTABLISHED:
-                oldest[district] = max(oldest.get(district, 0), _draft_days(d, clock))
+        drafts = (
+            DpsDraft.objects.filter(village__code__startswith=area.code + ".")
+            .values_list("village__parent_id", "status")
+            .annotate(n=Count("village_id"), since=Min("stage_since"))
+            .order_by()
+        )
+        for district, status, n, since in drafts:
+            per_district.setdefault(district, {})[status] = n
+            if status != DpsDraft.Status.ESTABLISHED:
+                oldest[district] = max(oldest.get(district, 0), _days_since(since, clock))
         for row in rows:
             counts = per_district.get(row.area.code, {})
-            missing = villages.get(row.area.code, 0) - sum(counts.values())
+            missing = row.area.villages - sum(counts.values())
             if missing > 0:
                 counts[DpsDraft.Status.DRAFT] = counts.get(DpsDraft.Status.DRAFT, 0) + missing
             row.draft_counts = [
@@ -289,7 +431,10 @@ def children_rows(*, area: Area, clock: Clock, behind_only: bool = False) -> lis
 
 
 def village_draft(*, village: Area) -> DpsDraft | None:
-    return DpsDraft.objects.filter(village=village).first()
+    """The village's draft: its state and since when (not the frozen figures or snapshot)."""
+    return (
+        DpsDraft.objects.filter(village=village).only("village_id", "status", "stage_since").first()
+    )
 
 
 def pantarlih_names(*, codes: list[str]) -> dict[str, list[str]]:

@@ -9,11 +9,11 @@ voters applies `after - before` of their contributions to the TPS rows, in the s
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from coklit.models import FIGURE_FIELDS, DailyProgress, TpsFigures, Voter
+from coklit.models import FIGURE_FIELDS, AreaVersion, DailyProgress, TpsFigures, Voter
 from kpu.models import Area
 
 # The voter fields the contributions read; a selector loading voters for a change needs these.
@@ -116,6 +116,7 @@ def apply(changes: Delta, *, synced: dict[str, str] | None = None) -> None:
     assert transaction.get_connection().in_atomic_block, "figures change with their voters"
     now = timezone.now()
     codes = sorted(set(changes) | set(synced or {}))  # a stable order avoids deadlocks
+    changed = []
     for code in codes:
         counts = {k: n for k, n in changes.get(code, {}).items() if n}
         update = {k: F(k) + n for k, n in counts.items()}
@@ -125,6 +126,24 @@ def apply(changes: Delta, *, synced: dict[str, str] | None = None) -> None:
             continue
         update.update(version=F("version") + 1, updated_at=now)
         TpsFigures.objects.filter(tps_id=code).update(**update)
+        changed.append(code)
+    bump_versions(changed)
+
+
+def bump_versions(tps_codes: Iterable[str]) -> None:
+    """Count a change of these TPS's figures in the version of their village, district and
+    regency (`AreaVersion`), in the caller's transaction: one statement, rows in code order."""
+    codes = sorted({".".join(c.split(".")[:k]) for c in tps_codes for k in (2, 3, 4)})
+    if not codes:
+        return
+    table = AreaVersion._meta.db_table
+    values = ", ".join(["(%s, 1)"] * len(codes))
+    with connections[router.db_for_write(AreaVersion)].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (code, version) VALUES {values} "
+            f"ON CONFLICT (code) DO UPDATE SET version = {table}.version + 1",
+            codes,
+        )
 
 
 def record_daily(done_by_day: dict[tuple[str, object], int]) -> None:
@@ -202,6 +221,7 @@ def ensure_tps(village: Area, numbers: Iterable[int]) -> dict[int, Area]:
                 for a in new
             ]
         )
+        bump_versions(a.code for a in new)
         have.update({a.code: a for a in new})
     return {n: have[c] for n, c in codes.items()}
 

@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from coklit.models import (
     Flag,
     TpsFigures,
     Voter,
+    draft_status_label,
 )
 from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, role_label, zone_for_province
 
@@ -103,14 +105,17 @@ def dps_draft_of(*, village: Area) -> DpsDraft:
     return DpsDraft.objects.filter(village=village).first() or DpsDraft(village=village)
 
 
-def village_figures(village: Area, *, draft: DpsDraft | None = None) -> dict[str, int]:
+def village_figures(
+    village: Area, *, draft: DpsDraft | None = None, live: dict | None = None
+) -> dict[str, int]:
     """The figures to show for a village: the ones frozen at submission while its draft is
-    locked (SPEC 8), else the live sums of its TPS rows."""
+    locked (SPEC 8), else the live sums of its TPS rows (`live`: those sums, when the caller
+    has them already, as `area_figures` gives them)."""
     if draft is None:
         draft = DpsDraft.objects.filter(village=village).only("status", "frozen").first()
     if draft and draft.is_locked and draft.frozen.get("village"):
         return dict(draft.frozen["village"])
-    return area_figures(area=village)
+    return dict(live) if live is not None else area_figures(area=village)
 
 
 def village_tps_figures(village: Area) -> list[tuple[Area, dict[str, int]]]:
@@ -370,17 +375,27 @@ def drafts_in_area(*, area: Area, statuses: tuple[str, ...] | None = None) -> li
     return rows
 
 
-def inbox(*, user) -> dict:
+def inbox(
+    *,
+    user,
+    area: Area | None = None,
+    draft: DpsDraft | None = None,
+    figures: dict | None = None,
+) -> dict:
     """What waits for this user: PPK the submitted drafts of its district, KPU the approved
-    drafts of its regency (oldest first, with days waiting), PPS its queue and draft state."""
-    area = user.area
+    drafts of its regency (oldest first, with days waiting), PPS its queue and draft state.
+
+    What the caller has already, to save queries: `area` the user's own area; for a PPS, `draft`
+    its village's draft (as `dps_draft_of`) and `figures` its live sums (as `area_figures`)."""
+    if area is None or area.code != user.area_id:
+        area, draft, figures = user.area, None, None
     if user.role == Role.PPK:
         waiting = DpsDraft.Status.SUBMITTED
     elif user.role == Role.KPU:
         waiting = DpsDraft.Status.APPROVED
     elif user.role == Role.PPS:
-        draft = dps_draft_of(village=area)
-        counts = area_figures(area=area)
+        draft = draft if draft is not None else dps_draft_of(village=area)
+        counts = figures if figures is not None else area_figures(area=area)
         return {
             "role": user.role,
             "draft": draft,
@@ -392,16 +407,43 @@ def inbox(*, user) -> dict:
         }
     else:
         return {"role": user.role}
-    drafts = list(
+    # Plain values, not model rows (never the frozen figures or snapshot: a village's snapshot
+    # holds every voter), and one zone: the user's whole area lies in one province.
+    drafts = (
         DpsDraft.objects.filter(status=waiting, village__code__startswith=area.code + ".")
-        .select_related("village")
         .order_by("stage_since")
+        .values_list("village_id", "village__level", "village__name", "ba_number", "stage_since")
     )
-    return {
-        "role": user.role,
-        "waiting_status": waiting,
-        "rows": [(d, days_at_stage(d.stage_since, d.village)) for d in drafts],
-    }
+    tz = area_tz(area)
+    today = timezone.localtime(timezone.now(), tz).date()
+    label = draft_status_label(waiting, area.code)  # PPD in Papua
+    url_before, _code, url_after = reverse("coklit-area", args=["__area__"]).partition("__area__")
+    rows = [
+        InboxRow(
+            village_id=code,
+            title=Area(code=code, level=level, name=name).title,
+            url=url_before + code + url_after,
+            status=waiting,
+            status_label=label,
+            ba_number=ba_number,
+            days=(today - timezone.localtime(since, tz).date()).days,
+        )
+        for code, level, name, ba_number, since in drafts
+    ]
+    return {"role": user.role, "waiting_status": waiting, "rows": rows}
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A draft waiting for the user, as the inbox shows it."""
+
+    village_id: str
+    title: str
+    url: str
+    status: str
+    status_label: str
+    ba_number: str
+    days: int
 
 
 AUDIT_LABELS = {

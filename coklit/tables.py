@@ -1,13 +1,18 @@
 """The children table of an area page (django-tables2: tens of rows, sortable).
 
-Cells are built with format_html: no inline style (CSP), bars are SVG with presentation
-attributes. Numbers go through number_format so they read 1.234.567 and 65,4%.
+django-tables2 holds the columns, their headers, the sorting and the paging; the body's cells
+are plain strings made once per row (see `ChildTable.body_rows`): no inline style (CSP), bars
+are SVG with presentation attributes, numbers read 1.234.567 and 65,4% as number_format writes
+them, every text is escaped.
 """
+
+import html
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import get_format, number_format
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,6 +20,11 @@ from django.utils.translation import ngettext
 from kpu.models import Area
 
 DENOMINATOR = _("Selesai coklit dibagi pemilih Model A (pemilih baru tidak dihitung)")
+
+
+def esc(text) -> str:
+    """HTML-escaped text, as Django's escape() (which is slower: it checks for lazy strings)."""
+    return html.escape(str(text))
 
 
 def num(n) -> str:
@@ -25,19 +35,35 @@ def pct(p: float) -> str:
     return number_format(p, 1) + "%"
 
 
-def bar(p: float, expected: float | None) -> str:
-    """A progress bar as SVG: the done share, and a tick at the expected share by now."""
-    tick = ""
-    if expected is not None:
-        x = round(expected * 100, 1)
-        tick = format_html('<line class="expect" x1="{}" x2="{}" y1="0" y2="10"/>', x, x)
-    return format_html(
-        '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
-        '<rect class="bg" width="100" height="10"/><rect class="done" width="{}" height="10"/>{}'
-        "</svg>",
-        min(p, 100.0),
-        tick,
-    )
+def number_formatter():
+    """`num` for the active language, made once per table: the separators are looked up once
+    instead of for every cell (Django's number_format does it on each call)."""
+    sep, grouping = get_format("THOUSAND_SEPARATOR"), get_format("NUMBER_GROUPING")
+    if grouping != 3:  # Indian-style and other groupings: Django's own
+        return num
+
+    def fast(n) -> str:
+        n = n or 0
+        if type(n) is not int:
+            return num(n)
+        return f"{n:,}".replace(",", sep) if n >= 1000 or n <= -1000 else str(n)
+
+    return fast
+
+
+def percent_formatter():
+    """`pct` for the active language, made once per table. Like number_format(p, 1), the digits
+    after the first decimal are cut, not rounded (the percentages are rounded down already)."""
+    decimal = get_format("DECIMAL_SEPARATOR")
+
+    def fast(p: float) -> str:
+        text = repr(float(p))
+        if not 0 <= p < 1000 or "e" in text:
+            return pct(p)
+        whole, _dot, fraction = text.partition(".")
+        return f"{whole}{decimal}{(fraction + '0')[:1]}%"
+
+    return fast
 
 
 class NumColumn(tables.Column):
@@ -111,48 +137,135 @@ class ChildTable(tables.Table):
             child |= {Area.Level.REGENCY: _("Distrik"), Area.Level.DISTRICT: _("Kampung")}
         self.columns["name"].column.verbose_name = child.get(area.level, _("Wilayah"))
 
-    def render_name(self, record):
-        url = reverse("coklit-area", args=[record.area.code])
-        mark = ""
-        if record.behind:
-            mark = format_html(
-                ' <span class="behind" title="{}">{}</span>',
-                _("Di bawah kemajuan yang diharapkan hari ini"),
-                _("tertinggal"),
-            )
-        return format_html(
-            '<a href="{}" hx-get="{}" hx-target="body" hx-swap="innerHTML show:top" '
-            'hx-push-url="true">{}</a>{}',
-            url,
-            url,
-            record.area.title if record.area.level == Area.Level.TPS else record.area.name,
-            mark,
+    # The body. tables2 sorts and pages the records; the cells are then made by the cell_*
+    # methods below from each row's plain values, and the project's template prints the rows in
+    # one loop. tables2's own per-cell path (a signature inspection, the column's attrs built
+    # again and lazy strings translated again for each of ~250 cells) was most of a page's time.
+
+    renders_body = True  # templates/django_tables2/table_htmx.html prints `body_rows`
+
+    @cached_property
+    def body_rows(self) -> list[str]:
+        """Each row of the current page as its `<tr>` HTML (alternating even/odd, as tables2)."""
+        self._prepare_cells()
+        cells = []
+        for bound in self.columns:
+            td = bound.attrs["td"].as_html()
+            cells.append(("<td " + td + ">" if td else "<td>", self._cell_for(bound)))
+        rows = []
+        for i, row in enumerate(self.paginated_rows):
+            record = row.record
+            tds = "".join([f"{td}{cell(record)}</td>" for td, cell in cells])
+            rows.append(mark_safe(f'<tr class="{"odd" if i % 2 else "even"}">{tds}</tr>'))
+        return rows
+
+    def _cell_for(self, bound):
+        """The function making this column's cell HTML from a record, like tables2 would."""
+        method = getattr(self, f"cell_{bound.name}", None)
+        if method is not None:
+            return method
+        name, empty = str(bound.accessor), bound.column.empty_values
+        default = conditional_escape(bound.default)
+        text = self._num if isinstance(bound.column, NumColumn) else esc
+
+        def cell(record):
+            value = getattr(record, name)
+            return default if value in empty else text(value)
+
+        return cell
+
+    def _prepare_cells(self) -> None:
+        """What every cell shares, made once: number formats, translated texts, the bar's tick."""
+        self._num = number_formatter()
+        self._pct = percent_formatter()
+        self._url = reverse("coklit-area", args=["__area__"]).partition("__area__")
+        self._behind = (
+            f' <span class="behind" title="{esc(_("Di bawah kemajuan yang diharapkan hari ini"))}'
+            f'">{esc(_("tertinggal"))}</span>'
+        )
+        self._ratio_title = esc(_("Selesai/pemilih Model A:"))
+        self._tick = ""
+        if self.expected is not None:
+            x = round(self.expected * 100, 1)
+            self._tick = f'<line class="expect" x1="{x}" x2="{x}" y1="0" y2="10"/>'
+        self._badges = [(key, cls, esc(label)) for key, cls, label in EXCEPTIONS]
+        self._days: dict[int, str] = {}
+
+    def cell_name(self, record) -> str:
+        area = record.area
+        before, _placeholder, after = self._url
+        url = before + esc(area.code) + after
+        name = esc(area.title if area.level == Area.Level.TPS else area.name)
+        return (
+            f'<a href="{url}" hx-get="{url}" hx-target="body" hx-swap="innerHTML show:top" '
+            f'hx-push-url="true">{name}</a>{self._behind if record.behind else ""}'
         )
 
-    def render_ratio(self, record):
-        p = record.figures["percent"]
-        return format_html(
-            '<span title="{} {} / {}">{}</span> {}',
-            _("Selesai/pemilih Model A:"),
-            num(record.figures["done"]),
-            num(record.figures["target"]),
-            pct(p),
-            bar(p, self.expected),
+    def cell_ratio(self, record) -> str:
+        f, num = record.figures, self._num
+        p = f["percent"]
+        return (
+            f'<span title="{self._ratio_title} {num(f["done"])} / {num(f["target"])}">'
+            f"{self._pct(p)}</span> "
+            '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+            f'<rect class="bg" width="100" height="10"/><rect class="done" width="{min(p, 100.0)}"'
+            f' height="10"/>{self._tick}</svg>'
         )
+
+    def cell_draft(self, record) -> str:
+        if record.draft_counts is not None:  # a district: villages per state
+            return (
+                " ".join(
+                    f'<span class="state {s}" title="{esc(label)}">{n}&nbsp;{esc(label)}</span>'
+                    for s, label, n in record.draft_counts
+                )
+                or "&ndash;"
+            )
+        return f'<span class="state {record.draft_status}">{esc(record.draft_label)}</span>'
+
+    def cell_waited(self, record) -> str:
+        days = record.draft_days
+        if days is None:
+            return "&ndash;"
+        text = self._days.get(days)
+        if text is None:
+            text = self._days[days] = esc(
+                ngettext("%(n)s hari", "%(n)s hari", days) % {"n": self._num(days)}
+            )
+        cls = "late" if days >= 3 and record.draft_status != "established" else ""
+        return f'<span class="{cls}">{text}</span>'
+
+    def cell_exceptions(self, record) -> str:
+        f, num = record.figures, self._num
+        return " ".join(
+            f'<span class="badge {cls}" title="{num(f[key])}: {label}">{num(f[key])}</span>'
+            for key, cls, label in self._badges
+            if f.get(key)
+        )
+
+    # tables2's own renderers (any other template or export of this table): the same cells.
+    def _rendered(self, cell, record):
+        if not hasattr(self, "_num"):
+            self._prepare_cells()
+        return mark_safe(cell(record))
+
+    def render_name(self, record):
+        return self._rendered(self.cell_name, record)
+
+    def render_ratio(self, record):
+        return self._rendered(self.cell_ratio, record)
+
+    def render_draft(self, record):
+        return self._rendered(self.cell_draft, record)
+
+    def render_waited(self, record):
+        return self._rendered(self.cell_waited, record)
+
+    def render_exceptions(self, record):
+        return self._rendered(self.cell_exceptions, record)
 
     def order_ratio(self, rows, is_descending):
         return sorted(rows, key=lambda r: r.figures["ratio"], reverse=is_descending), True
-
-    def render_draft(self, record):
-        if record.draft_counts is not None:  # a district: villages per state
-            return format_html_join(
-                " ",
-                '<span class="state {}" title="{}">{}&nbsp;{}</span>',
-                ((s, label, n, label) for s, label, n in record.draft_counts),
-            ) or mark_safe("&ndash;")
-        return format_html(
-            '<span class="state {}">{}</span>', record.draft_status, record.draft_label
-        )
 
     def order_draft(self, rows, is_descending):
         order = ["returned", "draft", "submitted", "approved", "established"]
@@ -164,20 +277,8 @@ class ChildTable(tables.Table):
 
         return sorted(rows, key=key, reverse=is_descending), True
 
-    def render_waited(self, record):
-        if record.draft_days is None:
-            return mark_safe("&ndash;")
-        text = ngettext("%(n)s hari", "%(n)s hari", record.draft_days) % {
-            "n": num(record.draft_days)
-        }
-        cls = "late" if record.draft_days >= 3 and record.draft_status != "established" else ""
-        return format_html('<span class="{}">{}</span>', cls, text)
-
     def order_waited(self, rows, is_descending):
         return sorted(rows, key=lambda r: r.draft_days or -1, reverse=is_descending), True
-
-    def render_exceptions(self, record):
-        return badges(record.figures)
 
     def order_exceptions(self, rows, is_descending):
         return sorted(rows, key=lambda r: attention(r.figures), reverse=is_descending), True
@@ -193,15 +294,3 @@ EXCEPTIONS = [
 
 def attention(f: dict) -> int:
     return sum(f.get(k, 0) for k, _c, _t in EXCEPTIONS)
-
-
-def badges(f: dict) -> str:
-    """Small coloured counts of what needs attention; nothing when all is well."""
-    parts = [
-        format_html(
-            '<span class="badge {}" title="{}: {}">{}</span>', cls, num(f[key]), label, num(f[key])
-        )
-        for key, cls, label in EXCEPTIONS
-        if f.get(key)
-    ]
-    return mark_safe(" ".join(parts)) if parts else ""

@@ -1,54 +1,61 @@
 import hashlib
+import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from coklit import dashboard, selectors
-from coklit.models import Flag, Voter
+from coklit.models import FIGURE_FIELDS, DpsDraft, Flag, Voter
 from coklit.tables import DENOMINATOR, EXCEPTIONS, ChildTable
 from kpu.db_router import dashboard_view
 from kpu.http import AuthedRequest
 from kpu.models import Area
-from kpu.scoping import area_for_user_or_404, in_scope
+from kpu.scoping import area_for_user_or_404, area_path_for_user_or_404, in_scope
 
 # Bumped when the live partial's markup changes, so browsers do not keep an old rendering.
-LIVE_TEMPLATE_VERSION = "1"
+LIVE_TEMPLATE_VERSION = "2"
 
 
 def _poll_seconds() -> int:
     return getattr(settings, "COKLIT_POLL_SECONDS", 20)
 
 
-def _live_etag(request: AuthedRequest, area: Area) -> str:
+def _live_etag(request: AuthedRequest, code: str, version: tuple) -> str:
     """The ETag of the live partial: what it shows can only change if one of these does.
 
-    The figures' version (two cheap aggregates), the query (sort, filter), the language, the
-    viewer's own area (links depend on scope) and the hour: "behind expected" and "not synced for
-    48 h" move with time alone, and the expected share is taken by the whole hour.
+    The figures' version (`dashboard.live_version`), the query string (sort, filter), the
+    language, the viewer's own area (links depend on scope) and the hour (UTC, so the zones'
+    hours too): "behind expected" and "not synced for 48 h" move with time alone, and the
+    expected share is taken by the whole hour. Made from plain strings: it is most of the
+    Python an unchanged poll runs.
     """
-    version = dashboard.version_of(area=area)
-    hour = timezone.now().strftime("%Y%m%d%H")
-    query = sorted(request.GET.lists())
-    raw = (
-        repr(
-            (LIVE_TEMPLATE_VERSION, area.code, version, query, get_language(), request.user.area_id)
+    raw = "\x1f".join(
+        (
+            LIVE_TEMPLATE_VERSION,
+            code,
+            repr(version),
+            request.META.get("QUERY_STRING", ""),
+            get_language() or "",
+            str(request.user.area_id),
+            str(int(time.time() // 3600)),
         )
-        + hour
     )
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 
-def _live_context(request: AuthedRequest, area: Area, clock: dashboard.Clock) -> dict:
+def _live_context(
+    request: AuthedRequest, area: Area, clock: dashboard.Clock, draft: DpsDraft | None = None
+) -> dict:
+    """`draft`: the village's draft when the caller read it already (the page)."""
     behind_only = request.GET.get("tertinggal") == "1"
-    totals = dashboard.area_totals(area=area, clock=clock)
-    rows = dashboard.children_rows(area=area, clock=clock, behind_only=behind_only)
+    totals, rows = dashboard.live_figures(area=area, clock=clock, behind_only=behind_only)
     table = None
     if area.level < Area.Level.TPS:
         table = ChildTable(rows, area=area, expected=clock.expected)
@@ -65,10 +72,17 @@ def _live_context(request: AuthedRequest, area: Area, clock: dashboard.Clock) ->
         "poll_seconds": _poll_seconds(),
         "denominator": DENOMINATOR,
         "exceptions": EXCEPTIONS,
-        "draft_state": (
-            dashboard.village_draft(village=area) if area.level == Area.Level.VILLAGE else None
-        ),
+        "draft_state": _draft_state(area, draft),
     }
+
+
+def _draft_state(area: Area, draft: DpsDraft | None) -> DpsDraft | None:
+    """A village's draft for the live panel: None while nobody has acted on it."""
+    if area.level != Area.Level.VILLAGE:
+        return None
+    if draft is None:
+        return dashboard.village_draft(village=area)
+    return None if draft._state.adding else draft
 
 
 def _voters_context(request: AuthedRequest, area: Area) -> dict:
@@ -90,39 +104,65 @@ def area(request: AuthedRequest, code: str) -> HttpResponse:
     One URL answers three shapes, told apart by htmx's HX-Target: `live` (totals, chart and
     table, polled; 304 when unchanged), `voters` (a page of a TPS's voter list), or the page.
     """
-    area = area_for_user_or_404(request.user, code)
     target = request.htmx.target if request.htmx else None
     if target == "live":
-        etag = _live_etag(request, area)
-        response = get_conditional_response(request, etag=etag)
-        if response is None:
-            response = _render(request, area, "coklit/area.html#live", live=True)
-        response["ETag"] = etag
-        # Stored but revalidated every time: the browser asks with If-None-Match and gets 304.
-        patch_cache_control(response, private=True, no_cache=True)
-    elif target == "voters" and area.level == Area.Level.TPS:
-        response = _render(request, area, "coklit/area.html#voters", voters=True)
+        response = _live(request, code)
     else:
-        response = _render(request, area, "coklit/area.html", live=True, voters=True, page=True)
+        path = area_path_for_user_or_404(request.user, code)
+        area = path[-1]
+        if target == "voters" and area.level == Area.Level.TPS:
+            response = _render(request, area, "coklit/area.html#voters", voters=True)
+        else:
+            response = _render(
+                request, area, "coklit/area.html", live=True, voters=True, page=True, path=path
+            )
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
 
 
-def _render(request, area, template, *, live=False, voters=False, page=False) -> HttpResponse:
+def _live(request: AuthedRequest, code: str) -> HttpResponse:
+    """The polled partial. An unchanged one is a 304 after the scope check (from the codes, no
+    query) and one query for the area and its version; nothing else runs before the ETag is
+    compared."""
+    if not in_scope(request.user, code):
+        raise Http404("Wilayah tidak ditemukan.")
+    found = dashboard.live_version(code=code)
+    if found is None:
+        raise Http404("Wilayah tidak ditemukan.")
+    make_area, version = found
+    etag = _live_etag(request, code, version)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = _render(request, make_area(), "coklit/area.html#live", live=True)
+    response["ETag"] = etag
+    # Stored but revalidated every time: the browser asks with If-None-Match and gets 304.
+    # (Nothing else sets Cache-Control here: patch_cache_control's parsing is not needed.)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _render(
+    request, area, template, *, live=False, voters=False, page=False, path=None
+) -> HttpResponse:
     pemilihan = selectors.pemilihan_for(area=area)
     clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
     context = {"area": area, "pemilihan": pemilihan, "clock": clock, "is_tps": area.level == 5}
+    draft = None
+    if page and area.level == Area.Level.VILLAGE:
+        # One read of the village's draft for the live panel, the PPS's inbox and the DPS
+        # panel (templatetags/workflow.py takes it, and the live sums, from the context).
+        draft = context["village_draft"] = selectors.dps_draft_of(village=area)
     if live:
-        context |= _live_context(request, area, clock)
+        context |= _live_context(request, area, clock, draft)
+        if page and area.level == Area.Level.VILLAGE:
+            totals = context["totals"]
+            context["village_live"] = {k: totals[k] for k in ("tps_count", *FIGURE_FIELDS)}
     if live and area.level == Area.Level.TPS:
         context["pantarlih"] = dashboard.pantarlih_names(codes=[area.code]).get(area.code, [])
     if voters and area.level == Area.Level.TPS:
         context |= _voters_context(request, area)
     if page:
-        context["breadcrumbs"] = [
-            (crumb, in_scope(request.user, crumb.code))
-            for crumb in selectors.area_breadcrumbs(area=area)
-        ]
+        context["breadcrumbs"] = [(crumb, in_scope(request.user, crumb.code)) for crumb in path]
         # The verification/DPS workflow and the exports add their context here, in their
         # own selectors, and their markup in the include slots of area.html.
     # Every time on the page is in the election's zone (WIB, WITA or WIT).

@@ -42,6 +42,20 @@ def area_for_user_or_404(user: User, code: str, *, levels: tuple[int, ...] | Non
     return area
 
 
+def area_path_for_user_or_404(user: User, code: str) -> list[Area]:
+    """The area with this code and its ancestors, the province first and the area last, in one
+    query, if the user may see the area; else 404 (as `area_for_user_or_404`). The ancestors
+    are for breadcrumbs: the user may see none of them but their own area's."""
+    if not in_scope(user, code):
+        raise Http404("Wilayah tidak ditemukan.")
+    parts = code.split(".")
+    codes = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    found = {a.code: a for a in Area.objects.filter(code__in=codes)}
+    if code not in found:
+        raise Http404("Wilayah tidak ditemukan.")
+    return [found[c] for c in codes if c in found]
+
+
 def home_code(user: User) -> str | None:
     """The area a user lands on: their own."""
     return user.area_id

@@ -35,9 +35,18 @@ def allowed_actions(user, village: Area, draft: DpsDraft) -> dict[str, bool]:
     }
 
 
-def village_workflow_context(user, village: Area, *, timeline_limit: int | None = 20) -> dict:
-    draft = selectors.dps_draft_of(village=village)
-    figs = selectors.village_figures(village, draft=draft)
+def village_workflow_context(
+    user,
+    village: Area,
+    *,
+    timeline_limit: int | None = 20,
+    draft: DpsDraft | None = None,
+    live: dict | None = None,
+) -> dict:
+    """`draft` and `live` (the village's live sums): what the area page read already."""
+    if draft is None:
+        draft = selectors.dps_draft_of(village=village)
+    figs = selectors.village_figures(village, draft=draft, live=live)
     target = figs["target_l"] + figs["target_p"]
     actions = allowed_actions(user, village, draft)
     return {
@@ -80,7 +89,8 @@ def village_workflow(context, area: Area):
     """The DPS draft panel of a village page; None on other levels."""
     if area.level != Area.Level.VILLAGE:
         return None
-    return village_workflow_context(context["request"].user, area)
+    shared = _shared(context, area)
+    return village_workflow_context(context["request"].user, area, **shared)
 
 
 @register.simple_tag(takes_context=True)
@@ -89,8 +99,18 @@ def workflow_inbox(context, area: Area):
     user = context["request"].user
     if not user.is_authenticated or area.code != user.area_id:
         return None
-    box = selectors.inbox(user=user)
+    shared = _shared(context, area)
+    box = selectors.inbox(user=user, area=area, draft=shared["draft"], figures=shared["live"])
     return box if box["role"] in (Role.PPS, Role.PPK, Role.KPU) else None
+
+
+def _shared(context, area: Area) -> dict:
+    """The village's draft and live sums when the area page read them for this very village
+    (coklit.views: `village_draft`, `village_live`); else None, and the tags read them."""
+    own = context.get("area")
+    if own is None or getattr(own, "code", None) != area.code:
+        return {"draft": None, "live": None}
+    return {"draft": context.get("village_draft"), "live": context.get("village_live")}
 
 
 @register.filter

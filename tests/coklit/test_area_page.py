@@ -200,10 +200,69 @@ def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
     client = login(world.kpu)
     url = f"/wilayah/{world.regency.code}/"
     etag = client.get(url, **LIVE)["ETag"]
-    # session, user, area, the version of the figures and drafts (one query)
+    # session, user, and one query for the area with the version of its figures and drafts;
+    # the scope check reads the user's area code, not the area row
     with CaptureQueriesContext(connection) as q:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
-    assert len(q) == 4
+    assert len(q) == 3
+    version = q.captured_queries[-1]["sql"]
+    # One row of the regency's version, not its TPS rows.
+    assert "kpu_area" in version and "coklit_areaversion" in version
+    assert "coklit_tpsfigures" not in version
+
+
+def test_every_figures_change_bumps_the_versions_above_the_tps(world, login):
+    from coklit.figures import ensure_tps
+    from coklit.models import AreaVersion
+
+    def versions():
+        rows = dict(AreaVersion.objects.values_list("code", "version"))
+        return [rows.get(a.code, 0) for a in (world.regency, world.district, world.village)]
+
+    election(world.regency)
+    (voter,) = add_voters(world.tps1)
+    before = versions()
+    set_outcome(voter, status="MS")
+    assert versions() == [v + 1 for v in before]
+    # A new TPS is a change too (its figures row is new), and so for the village's poll.
+    client = login(world.pps)
+    url = f"/wilayah/{world.village.code}/"
+    etag = client.get(url, **LIVE)["ETag"]
+    ensure_tps(world.village, [9])
+    assert versions() == [v + 2 for v in before]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 200
+
+
+def test_the_etag_changes_with_language_scope_and_election_period(world, login):
+    pemilihan = election(world.regency)
+    url = f"/wilayah/{world.village.code}/"
+    kpu = login(world.kpu)
+    etag = kpu.get(url, **LIVE)["ETag"]
+    assert kpu.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
+    # Another viewer with another scope: links differ, so another rendering.
+    ppk = login(world.ppk)
+    other = ppk.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert other.status_code == 200 and other["ETag"] != etag
+    # Another language.
+    kpu.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = kpu.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert english.status_code == 200 and "Coklit done" in english.content.decode()
+    # The coklit period moves the expected progress and the chart.
+    etag = english["ETag"]
+    pemilihan.coklit_end += dt.timedelta(days=7)
+    pemilihan.save()
+    assert kpu.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 200
+
+
+def test_a_valid_etag_never_skips_the_scope_check(world, login):
+    election(world.regency)
+    url = f"/wilayah/{world.village_panarung.code}/"
+    etag = login(world.kpu).get(url, **LIVE)["ETag"]
+    outsider = login(world.pps)  # PPS of Pahandut, not Panarung
+    assert outsider.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 404
+    # An area in scope that does not exist is a 404 too, not a 304 or an empty partial.
+    missing = f"/wilayah/{world.village.code}.999/"
+    assert login(world.pps).get(missing, **LIVE).status_code == 404
 
 
 def test_the_page_says_when_its_figures_are_as_of_in_the_election_zone(world, login):
@@ -261,3 +320,58 @@ def test_papua_pages_speak_of_kampung_not_kelurahan(world, login):
     ):
         page = client.get(url).text.lower()
         assert "kampung" in page and "kelurahan" not in page, url
+
+
+@pytest.mark.parametrize("days_before", [1, 10])  # never-synced TPS late only after 48 h
+def test_the_grouped_figures_are_those_the_orm_computes(world, days_before):
+    from coklit import dashboard
+    from kpu.models import Pemilihan
+
+    election(world.regency, days_before=days_before)
+    now = timezone.now()
+    set_figures(world.tps1, target_l=7, target_p=5, done=9, tms_4=2, pending=1, app_version="1.4")
+    set_figures(world.tps1, last_sync_at=now - dt.timedelta(hours=50), updated_at=now)
+    set_figures(world.tps2, target_p=3, done=1, conflicts=2, app_version="1.5")
+    set_figures(world.tps_panarung, target_l=4, last_sync_at=now - dt.timedelta(hours=1))
+    pemilihan = Pemilihan.objects.get(regency=world.regency)
+    for area in (world.regency, world.district, world.village):
+        clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+        col = dashboard._CHILD_COL[area.level]
+        expected = list(
+            dashboard.figures_of(area=area)
+            .values(col)
+            .annotate(**dashboard._aggregates(clock))
+            .order_by(col)
+        )
+        assert dashboard.grouped_figures(area=area, clock=clock) == expected
+        totals, _rows = dashboard.live_figures(area=area, clock=clock)
+        assert totals == dashboard.area_totals(area=area, clock=clock)
+    assert any(g["stale"] for g in expected)
+
+
+def test_on_postgresql_the_polls_version_query_is_prepared(world, login):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    election(world.regency)
+    client = login(world.kpu)
+    url = f"/wilayah/{world.regency.code}/"
+    etag = client.get(url, **LIVE)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("coklit_areaversion" in sql and "kpu_area" in sql for sql in prepared)
+
+
+def test_a_pps_village_page_reads_its_draft_and_figures_once(world, login):
+    # The live panel, the PPS's inbox and the DPS panel all show the draft and the queue.
+    election(world.regency)
+    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.RETURNED)
+    client = login(world.pps)
+    with CaptureQueriesContext(connection) as q:
+        html = client.get(f"/wilayah/{world.village.code}/").content.decode()
+    sqls = [x["sql"] for x in q.captured_queries]
+    assert sum("coklit_dpsdraft" in s for s in sqls) == 1
+    assert sum("FROM coklit_tpsfigures" in s or 'FROM "coklit_tpsfigures"' in s for s in sqls) == 1
+    assert 'id="inbox"' in html and 'id="dps-panel"' in html
+    assert '<span class="state returned">' in html

@@ -56,3 +56,12 @@ def test_debug_is_off_unless_set():
         **{k: v for k, v in PROD.items() if k != "DJANGO_DEBUG"},
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_sessions_are_cached_only_in_a_shared_cache():
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    shared = manage("shell", "-c", show, **PROD, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert shared.stdout.strip().splitlines()[-1].endswith(".cached_db"), shared.stderr
+    # Without Redis the cache is per process: a logout must reach every worker, so the database.
+    local = manage("shell", "-c", show, **PROD, REDIS_URL="")
+    assert local.stdout.strip().splitlines()[-1] == "django.contrib.sessions.backends.db"
