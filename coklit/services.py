@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from coklit import figures, selectors
 from coklit.models import CoklitEvent, DpsDraft, Voter
+from coklit.voter_fields import CHANGEABLE
 from kpu.models import Area, Role, User, audit
 from kpu.scoping import can_act
 from kpu.services import DomainError
@@ -78,21 +79,8 @@ def village_editable_or_raise(village: Area | str) -> DpsDraft:
 
 # --- verification ---------------------------------------------------------------------------------
 
-# Voter fields a pantarlih may correct (an "ubah"), as the import columns name them.
-EDITABLE_FIELDS = (
-    "nkk",
-    "nik",
-    "nama",
-    "tempat_lahir",
-    "tanggal_lahir",
-    "jenis_kelamin",
-    "status_kawin",
-    "alamat",
-    "rt",
-    "rw",
-    "disabilitas",
-    "ktp_el",
-)
+# Voter fields a pantarlih may correct (an "ubah"): the sync API's rule, defined once there.
+EDITABLE_FIELDS = CHANGEABLE
 
 
 def change_new_value(value):
