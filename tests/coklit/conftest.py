@@ -7,7 +7,6 @@ import uuid
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 
 from coklit import figures
 from coklit.models import Voter
@@ -68,9 +67,14 @@ class Device:
         return self.client.get(url, headers=self.headers)
 
 
+# Fixed once per session: two events given the same `at` must carry the same time, even when
+# the test makes them a second apart (a time taken per call made a comparison flaky).
+MORNING = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+
+
 def event(voter=None, outcome="MS", *, at=None, **kw):
     """An event as a device sends it; `at` is minutes after a fixed morning."""
-    when = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
+    when = MORNING
     if at is not None:
         when += dt.timedelta(minutes=at)
     return {
