@@ -106,25 +106,8 @@ class ImportResult:
 class _Row:
     """One valid row, ready to insert."""
 
-    __slots__ = (
-        "line",
-        "village",
-        "tps",
-        "nkk",
-        "nik",
-        "nama",
-        "tempat_lahir",
-        "tanggal_lahir",
-        "jenis_kelamin",
-        "status_kawin",
-        "alamat",
-        "rt",
-        "rw",
-        "disabilitas",
-        "ktp_el",
-        "flags",
-        "tps_code",
-    )
+    # The import columns, plus where the row stood, its flags and its TPS code.
+    __slots__ = ("line", *COLUMNS, "flags", "tps_code")
 
 
 # --- reading --------------------------------------------------------------------------------
