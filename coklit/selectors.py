@@ -622,6 +622,7 @@ class TimelineEntry:
     at_local: dt.datetime
     zone: str
     label: str
+    voter_name: str = ""  # the voter a verification or a NIK reveal was about
 
     @property
     def role_label(self) -> str:
@@ -640,9 +641,36 @@ def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineE
     if limit:
         qs = qs[:limit]
     tz, zone = area_tz(village), area_zone(village)
-    return [
+    entries = [
         TimelineEntry(
             e, timezone.localtime(e.at, tz), zone, str(AUDIT_LABELS.get(e.action, e.action))
         )
         for e in qs
     ]
+    _name_voters(entries)
+    return entries
+
+
+def _voter_of(entry: AuditEntry) -> int | None:
+    """The voter an audit entry is about: `voter` in a verification's data, the target of a
+    NIK reveal."""
+    raw = (entry.data or {}).get("voter")
+    if raw is None and entry.action == "nik_reveal":
+        raw = entry.target
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _name_voters(entries: list[TimelineEntry]) -> None:
+    """Each entry's voter by name (one query for the page), so a decision reads "menyetujui hasil
+    coklit · Siti Aminah" instead of an id. Names only: NIKs never reach the timeline."""
+    ids = {pk for t in entries if (pk := _voter_of(t.entry)) is not None}
+    if not ids:
+        return
+    names = dict(Voter.objects.filter(pk__in=ids).values_list("pk", "nama"))
+    for t in entries:
+        pk = _voter_of(t.entry)
+        if pk is not None:
+            t.voter_name = names.get(pk, "")
