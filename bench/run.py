@@ -525,6 +525,9 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         "--only", nargs="*", help="run only these parts (pages queue sync import export rekap)"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a goal is missed")
+    parser.add_argument(
+        "--queue-size", type=int, help="results in the big verification queue (default 10,000)"
+    )
     args = parser.parse_args()
     preset = (
         "smoke"
@@ -533,7 +536,9 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         if (args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0"))
         else "full"
     )
-    P = PRESETS[preset]
+    P = dict(PRESETS[preset])
+    if args.queue_size:
+        P["queue"] = args.queue_size
     parts = set(args.only or ["pages", "queue", "sync", "import", "export", "rekap"])
 
     db = database_or_die()
