@@ -4,7 +4,6 @@
 // - shows a banner while polls fail ("Koneksi terputus sejak 16.59 WIB — angka mungkin usang"),
 //   from the first failure until a poll is answered again;
 // - keeps <details data-keep-open> open across polls (the poll replaces #live);
-// - marks tables wider than their box, so the "scroll sideways" hint shows only where needed.
 (function () {
   "use strict";
   var failingSince = null;
@@ -75,14 +74,6 @@
     }
   }
 
-  function markScrolling() {
-    var wraps = document.querySelectorAll(".table-wrap");
-    for (var i = 0; i < wraps.length; i++) {
-      var w = wraps[i];
-      w.classList.toggle("scrolls", w.scrollWidth > w.clientWidth + 1);
-    }
-  }
-
   document.addEventListener("toggle", function (e) {
     var d = e.target;
     if (!d || d.tagName !== "DETAILS" || !d.hasAttribute("data-keep-open") || !d.id) return;
@@ -96,12 +87,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     stamp();
     restoreDetails(document);
-    markScrolling();
   });
-  window.addEventListener("resize", markScrolling);
   document.addEventListener("htmx:afterSettle", function (e) {
     restoreDetails(document);
-    markScrolling();
     if (e.target && e.target.id === "live") stamp();
   });
   document.addEventListener("htmx:afterRequest", function (e) {
