@@ -1,7 +1,7 @@
 """`make bench` works: its driver runs end to end in its smallest mode (PostgreSQL only).
 
 The figures of a smoke run mean nothing; what is checked is that every part ran and wrote its
-metrics in the promised shape. The real run is `make bench` (README, "Benchmarks").
+metrics in the promised shape. The real run is `make bench` (docs/benchmarks.md).
 """
 
 import json
