@@ -198,7 +198,12 @@ class ChildTable(tables.Table):
         area = record.area
         before, _placeholder, after = self._url
         url = before + esc(area.code) + after
-        name = esc(area.title if area.level == Area.Level.TPS else area.name)
+        # "TPS 001" never wraps into "TPS / 001" on a phone.
+        name = (
+            esc(area.title).replace(" ", "&nbsp;")
+            if area.level == Area.Level.TPS
+            else esc(area.name)
+        )
         return (
             f'<a href="{url}" hx-get="{url}" hx-target="body" hx-swap="innerHTML show:top" '
             f'hx-push-url="true">{name}</a>{self._behind if record.behind else ""}'
