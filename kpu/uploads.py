@@ -149,18 +149,9 @@ def _column_letters(n: int) -> str:
 
 
 # Markup only: inside XML text a `<` is always written `&lt;`, so these never match a value.
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?\bref\s*=\s*["\']([^"\']*)["\']')
-_ROW = re.compile(rb"<(?:\w+:)?row(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb'\br\s*=\s*["\']([A-Za-z]*)(\d*)["\']')
-# A cell tag without an `r` attribute: its column is its place in the row.
-_CELL_WITHOUT_R = re.compile(rb"<(?:\w+:)?c(?=[\s/>])(?![^>]*\br\s*=)[^>]*>")
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")
-
-
-def _wide_cell_pattern(max_cols: int) -> re.Pattern:
-    """Cells whose column letters are at least as long as the cap's: few in a normal sheet."""
-    k = len(_column_letters(max_cols))
-    return re.compile(rb'<(?:\w+:)?c\s[^>]*?\br\s*=\s*["\']([A-Za-z]{%d,})(\d+)' % k)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_DIMENSION = re.compile(rb'<%sdimension\s[^>]*?\bref\s*=\s*["\']([^"\']*)["\']')
+_R_ATTR = re.compile(rb'(?<![\w:.-])r\s*=\s*["\']([A-Za-z]*)(\d*)["\']')
 
 
 def inspect_xlsx(f: BinaryIO, *, limits: Limits) -> None:
@@ -187,7 +178,6 @@ def inspect_xlsx(f: BinaryIO, *, limits: Limits) -> None:
     if sum(i.file_size for i in infos) > limits.max_unpacked:
         raise _too_big(limits)
     unpacked = 0
-    wide = _wide_cell_pattern(limits.max_cols)
     for info in infos:
         if info.flag_bits & 0x1:
             raise UploadRejected(_("Berkas XLSX berkata sandi tidak diterima; buka kuncinya."))
@@ -195,14 +185,9 @@ def inspect_xlsx(f: BinaryIO, *, limits: Limits) -> None:
             raise UploadRejected(_("Berkas XLSX ini dikompresi dengan cara yang tidak dikenal."))
         if info.is_dir():
             continue
-        is_xml = info.filename.lower().endswith(".xml")
-        sheet = _SheetScan(limits, wide) if is_xml else None
-        unpacked = _stream_entry(archive, info, limits, unpacked, sheet)
-        if sheet is not None and sheet.needs_exact:
-            # Cells without `r`: their column is their place in the row. Read this entry again,
-            # counting every cell in order (slower, and only files from odd tools need it).
-            exact = _SheetScan(limits, wide, exact=True)
-            _stream_entry(archive, info, limits, 0, exact)
+        # Every entry, whatever its name: calamine follows the workbook's relationships to a
+        # sheet wherever it lies. The scan finds out from the root element whether it is one.
+        unpacked = _stream_entry(archive, info, limits, unpacked, _SheetScan(limits))
 
 
 def _too_big(limits: Limits) -> UploadRejected:
@@ -248,19 +233,44 @@ def _stream_entry(archive, info, limits: Limits, unpacked: int, sheet) -> int:
 
 
 class _SheetScan:
-    """Reads a sheet XML as it streams by: the declared dimension, the highest row and column.
+    """Reads an XML entry as it streams by; if it is a sheet: its declared dimension, its highest
+    row and column.
 
+    The fast path trusts only the form Excel, LibreOffice and openpyxl write (`<row r="7"`,
+    `<c r="B7"`), found by literal searches that run at C speed; from the first tag in any other
+    form (no `r`, `r` not first, another spacing) on, the sheet is read tag by tag.
     A tag still open at the end of a chunk waits for the next one, so no tag is ever split.
     """
 
-    def __init__(self, limits: Limits, wide: re.Pattern, *, exact: bool = False):
+    def __init__(self, limits: Limits, *, exact: bool = False):
         self.limits = limits
-        self.wide = wide
         self.exact = exact
         self.tail = b""
+        self.kind: bool | None = None  # a sheet? None until the root element is seen
         self.rows = 0  # the current row number (rows without `r` follow the one before)
-        self.col = 0  # exact mode: the current cell's column
-        self.needs_exact = False
+        self.col = 0  # the current cell's column
+
+    def _start(self, data: bytes) -> bool:
+        for m in _ROOT.finditer(data):
+            prefix, name = m.group(1) or b"", m.group(2)
+            self.kind = name.lower().endswith(b"sheet")
+            p = re.escape(prefix)
+            self.dimension = re.compile(_DIMENSION.pattern % p)
+            self.row_open = b"<" + prefix + b"row"
+            self.cell_open = b"<" + prefix + b"c"
+            kc = len(_column_letters(self.limits.max_cols))
+            kr = len(str(self.limits.max_rows))
+            # Only rows and cells that could be past a cap: few, or none, in a normal sheet.
+            self.far_row = re.compile(re.escape(self.row_open) + rb' r="(\d{%d,})"' % kr)
+            self.far_cell = re.compile(
+                re.escape(self.cell_open)
+                + rb' r="([A-Za-z]{%d,}|[A-Za-z]{1,%d}(?=\d{%d,}))(\d*)"' % (kc, max(kc - 1, 1), kr)
+            )
+            self.odd_row = re.compile(re.escape(self.row_open) + rb'(?=[\s/>])(?! r="\d)')
+            self.odd_cell = re.compile(re.escape(self.cell_open) + rb'(?=[\s/>])(?! r="[A-Za-z])')
+            self.any_tag = re.compile(rb"<" + p + rb"(row|c)(?=[\s/>])([^>]*)>")
+            return True
+        return False
 
     def feed(self, chunk: bytes) -> None:
         data = self.tail + chunk
@@ -277,10 +287,14 @@ class _SheetScan:
         self.tail = b""
 
     def _scan(self, data: bytes) -> None:
-        if not data:
+        if not data or self.kind is False:
+            return
+        if self.kind is None and not self._start(data):
+            return
+        if not self.kind:
             return
         if b"dimension" in data:
-            for m in _DIMENSION.finditer(data):
+            for m in self.dimension.finditer(data):
                 last = m.group(1).split(b":")[-1]
                 ref = _R_ATTR.match(b'r="' + last + b'"')
                 if ref:
@@ -288,19 +302,35 @@ class _SheetScan:
         if self.exact:
             self._scan_exact(data)
             return
-        for m in _ROW.finditer(data):
-            ref = _R_ATTR.search(m.group(1))
-            number = int(ref.group(2)) if ref and ref.group(2) else self.rows + 1
-            self.rows = number
-            if number > self.limits.max_rows:
-                raise self._rows_error(number)
-        for m in self.wide.finditer(data):
+        # Excel's form is `<row r="7"` and `<c r="B7"`; any other row or cell tag (counted by
+        # what the tag starts with, so nothing hides) switches the rest of the sheet, from this
+        # chunk on, to the exact reading.
+        if (
+            data.count(self.row_open) != data.count(self.row_open + b' r="')
+            and self.odd_row.search(data)
+        ) or (
+            data.count(self.cell_open) != data.count(self.cell_open + b' r="')
+            and self.odd_cell.search(data)
+        ):
+            self.exact = True
+            self._scan_exact(data)
+            return
+        for m in self.far_row.finditer(data):
+            if int(m.group(1)) > self.limits.max_rows:
+                raise self._rows_error(int(m.group(1)))
+        for m in self.far_cell.finditer(data):
             self._check_cell(m.group(1), m.group(2))
-        if not self.needs_exact and _CELL_WITHOUT_R.search(data):
-            self.needs_exact = True
+        # Where the exact reading would start if a later chunk needs it: the last row and cell.
+        at_row = data.rfind(self.row_open + b' r="')
+        at_cell = data.rfind(self.cell_open + b' r="')
+        if at_row != -1:
+            self.rows = int(_R_ATTR.search(data, at_row).group(2))
+            self.col = 0
+        if at_cell > at_row:
+            self.col = _column_number(_R_ATTR.search(data, at_cell).group(1).upper())
 
     def _scan_exact(self, data: bytes) -> None:
-        for m in _ROW_OR_CELL.finditer(data):
+        for m in self.any_tag.finditer(data):
             ref = _R_ATTR.search(m.group(2))
             if m.group(1) == b"row":
                 self.rows = int(ref.group(2)) if ref and ref.group(2) else self.rows + 1
@@ -308,7 +338,11 @@ class _SheetScan:
                 if self.rows > self.limits.max_rows:
                     raise self._rows_error(self.rows)
             else:
-                self.col = _column_number(ref.group(1).upper()) if ref else self.col + 1
+                if ref and ref.group(1):
+                    self._check_cell(ref.group(1), ref.group(2))
+                    self.col = _column_number(ref.group(1).upper())
+                else:
+                    self.col += 1
                 if self.col > self.limits.max_cols:
                     raise self._cols_error(self.col)
 

@@ -358,3 +358,33 @@ def test_read_table_still_reads_an_honest_csv(tmp_path):
         (2, ["Ani", "1"]),
         (4, ["Budi", "2"]),
     ]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c t="n" r="XFD1"><v>1</v></c>',  # `r` not first
+        '<c\nr="XFD1"><v>1</v></c>',  # another spacing
+        "<c r='XFD1'><v>1</v></c>",  # other quotes
+    ],
+    ids=["r-second", "newline", "quotes"],
+)
+def test_a_cell_written_unlike_excel_cannot_slip_past_the_fast_scan(cell):
+    body = ROSTER_HEADER + "</row>" + '<row r="2">' + cell + "</row>"
+    with pytest.raises(UploadRejected, match="sampai kolom XFD"):
+        inspect_upload(hand_made_xlsx(body), limits=ROSTER)
+
+
+def test_a_namespaced_sheet_is_read_with_its_prefix():
+    xml = (
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<x:sheetData><x:row r="1"><x:c r="XFD1"><x:v>1</x:v></x:c></x:row></x:sheetData>'
+        "</x:worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES)
+        zf.writestr("xl/workbook.xml", WORKBOOK)
+        zf.writestr("xl/somewhere/else.bin", xml)  # calamine follows the rels, not the name
+    with pytest.raises(UploadRejected, match="sampai kolom XFD"):
+        inspect_upload(out.getvalue(), limits=ROSTER)
