@@ -10,7 +10,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["username", "first_name", "last_name", "area__code"]
     raw_id_fields = ["area"]
-    fieldsets = [*BaseUserAdmin.fieldsets, ("Peran", {"fields": ["role", "area", "phone"]})]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        ("Peran", {"fields": ["role", "area", "phone", "must_change_password"]}),
+    ]
 
 
 @admin.register(Area)

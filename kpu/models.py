@@ -6,8 +6,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -200,13 +202,31 @@ ROLE_LEVEL = {
 
 
 class User(AbstractUser):
-    """A person with one role in one area. Superusers (support) may have neither."""
+    """A person with one role in one area. Superusers and staff (support, the admin) have
+    neither: an account of the admin is never one the app's account pages can reach."""
 
+    # Plain ASCII (SPEC 5): no Cyrillic look-alike of `pps-…`, no right-to-left or zero-width
+    # characters in a name officers read out and type.
+    username_validator = ASCIIUsernameValidator()
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_("Huruf Latin, angka dan @ . + - _ saja."),
+        validators=[username_validator],
+        error_messages={"unique": _("Nama pengguna ini tidak dapat dipakai; pilih yang lain.")},
+    )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     phone = models.CharField(max_length=32, blank=True)
+    # A generated one-time password (account pages, rosters, add_user without --password) must
+    # be replaced by the user's own before anything else (kpu.middleware.PasswordChangeMiddleware).
+    must_change_password = models.BooleanField(default=False)
+    # Raised when the account is deactivated: every session made before no longer verifies
+    # (get_session_auth_hash), so reactivating the account does not bring them back.
+    session_generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -214,8 +234,30 @@ class User(AbstractUser):
                 condition=models.Q(role="", area__isnull=True)
                 | (~models.Q(role="") & models.Q(area__isnull=False)),
                 name="kpu_user_role_with_area",
-            )
+            ),
+            # A role makes an account manageable by a KPU or PPS: never one of the admin's.
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(is_superuser=False, is_staff=False),
+                name="kpu_user_no_role_for_admins",
+                violation_error_message=_(
+                    "Akun superuser atau staf tidak boleh punya peran dan wilayah: buat akun "
+                    "terpisah untuk pekerjaan di wilayah."
+                ),
+            ),
         ]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's own hash (of the password hash) for generation 0, so deploying this logs
+        # nobody out; a later generation is mixed in, ending every older session at once.
+        value = self.password
+        if self.session_generation:
+            value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:
