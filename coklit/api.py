@@ -7,9 +7,11 @@ area outside the caller's is 404.
 """
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.db.models import Max
 from django.http import Http404, HttpRequest
 from django.http.request import RawPostDataException
@@ -26,6 +28,8 @@ from kpu.db_router import dashboard_reads
 from kpu.models import Area, DeviceToken, Role, User, hash_token
 from kpu.scoping import area_for_user_or_404
 from kpu.services import DomainError
+
+logger = logging.getLogger("coklit.api")
 
 api = NinjaAPI(
     title="Pantau Coklit API",
@@ -148,6 +152,39 @@ def _domain_error(request, exc: DomainError):
     return _error(request, str(exc), 400)
 
 
+# How long a device waits before retrying when the database is briefly unavailable.
+RETRY_AFTER_SECONDS = 30
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    """A database that is down, restarting, or gave up on a lock or statement timeout (SPEC 6:
+    503 with Retry-After, never an HTML page). Nothing of the batch was applied: the event
+    transaction rolled back, so the device sends the same batch again later."""
+    logger.warning("API %s: database unavailable: %s", request.path, exc)
+    response = _error(
+        request,
+        "Server sedang sibuk atau basis data tidak tersedia; tidak ada yang disimpan. "
+        f"Kirim ulang dalam {RETRY_AFTER_SECONDS} detik.",
+        503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@api.exception_handler(RecursionError)
+def _too_deep(request, exc):
+    return _error(request, "Isi permintaan bersarang terlalu dalam.", 400)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    """Anything else is our bug: logged with its traceback, and still JSON for the device."""
+    logger.error("API %s: unexpected error", request.path, exc_info=exc)
+    return _error(request, "Kesalahan di server; sudah dicatat. Coba lagi nanti.", 500)
+
+
 # --- schemas ----------------------------------------------------------------------------------
 
 
@@ -246,8 +283,17 @@ class ValidationErrorOut(ErrorOut):
 
 # What each kind of endpoint may answer besides its 200 (SPEC 6: 4xx with a message, 401 for
 # a bad token, 404 outside the caller's scope).
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
-SYNC_ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut}
+# 503 (with Retry-After) when the database is briefly unavailable; 403 for a session whose
+# one-time password is not yet changed (kpu.middleware.PasswordChangeRequiredMiddleware).
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 500: ErrorOut, 503: ErrorOut}
+SYNC_ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    413: ErrorOut,
+    422: ValidationErrorOut,
+    500: ErrorOut,
+    503: ErrorOut,
+}
 
 
 # --- endpoints --------------------------------------------------------------------------------

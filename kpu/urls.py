@@ -17,3 +17,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("coklit.urls")),
 ]
+
+handler404 = "kpu.views.not_found"
+handler500 = "kpu.views.server_error"

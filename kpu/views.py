@@ -1,11 +1,14 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -96,3 +99,35 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 password_change = never_cache(PasswordChangeView.as_view())
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: JSON under /api/ (a device never gets an HTML page, SPEC 6), the page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Tidak ditemukan."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After when the database is unavailable (down, restarting, a lock
+    or statement timeout): JSON under /api/, the error page elsewhere."""
+    exc = sys.exc_info()[1]
+    unavailable = isinstance(exc, OperationalError | InterfaceError)
+    status = 503 if unavailable else 500
+    if _is_api(request):
+        detail = (
+            "Server sedang sibuk atau basis data tidak tersedia; kirim ulang nanti."
+            if unavailable
+            else "Kesalahan di server; sudah dicatat. Coba lagi nanti."
+        )
+        response: HttpResponse = JsonResponse({"detail": detail}, status=status)
+    else:
+        response = defaults.server_error(request)
+        response.status_code = status
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
