@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import ConfigDict, StrictInt
 
 from coklit import selectors, sync
+from coklit.importer import age_on
 from coklit.models import TMS_REASONS, TpsFigures, Voter
 from coklit.voter_fields import CHANGEABLE, mask_nik
 from kpu.db_router import dashboard_reads
@@ -233,7 +234,12 @@ class VoterOut(Schema):
     nik: str = Field(..., description="masked as KPU publishes it: 6271**********01")
     nkk: str = Field(..., description="masked like the NIK")
     jenis_kelamin: str
-    tanggal_lahir: dt.date
+    umur: int = Field(
+        ...,
+        description="age on voting day, in years. Not the birth date: digits 7-12 of a NIK are "
+        "the birth date (+40 for women), so beside the masked NIK it narrowed the NIK to about "
+        "100 candidates for whoever held a lost device's token",
+    )
     alamat: str
     rt: str
     rw: str
@@ -309,13 +315,16 @@ SYNC_ERRORS = {
 def tps_voters(request, tps_code: str):
     """The voter list of the token's own TPS, with each voter's id and coklit status.
 
-    NIK and NKK are masked (SPEC 10): the pantarlih identifies people by name, birth date and
-    address, and checks the KTP in hand against the last digits.
+    NIK and NKK are masked (SPEC 10): the pantarlih identifies people by name, age, sex and
+    address, and checks the KTP in hand against the last digits. The age, not the birth date
+    (issue 15 item 15): a list on a phone can be lost with its token.
     """
     user: User = request.auth
     if tps_code != user.area_id:
         raise Http404
     tps = Area.objects.get(code=tps_code)
+    pemilihan = selectors.pemilihan_for(area=tps)
+    day = pemilihan.voting_day if pemilihan else timezone.localdate()
     rows = (
         Voter.objects.filter(tps=tps)
         .order_by("pk")
@@ -341,6 +350,7 @@ def tps_voters(request, tps_code: str):
     voters = []
     for r in rows:
         r["nik"], r["nkk"] = mask_nik(r["nik"]), mask_nik(r["nkk"])
+        r["umur"] = age_on(r.pop("tanggal_lahir"), day)
         moved = r.pop("dps_tps_id")
         r["target_tps"] = int(moved.rsplit(".", 1)[1]) if moved else None
         voters.append(r)

@@ -166,3 +166,26 @@ class PasswordChangeRequiredMiddleware:
                 return HttpResponseClientRedirect(target)
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to a logged-in user or a device (SPEC 10:
+    answers that carry personal data are never cached) unless the view chose its own.
+
+    The NIK reveal and the voter lists carried no Cache-Control at all (issue 15 item 13): a
+    shared office PC's browser cache, or a proxy, kept them. Deciding per view missed those; a
+    default for everyone who is logged in cannot miss one. The dashboard's poll keeps its own
+    `private, no-cache` (figures only, revalidated by ETag for its 304).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = "no-store, private"
+        return response
