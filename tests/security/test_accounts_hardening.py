@@ -121,6 +121,7 @@ def test_a_deactivated_accounts_session_stays_ended_after_reactivation(world, lo
     response = old.get(reverse("coklit-area", args=["62.71.01.1001"]))
     assert response.status_code == 302 and response["Location"].startswith("/masuk/")
     # The account itself works: a new login opens the page.
+    world.pps.refresh_from_db()
     assert login(world.pps).get(reverse("coklit-area", args=["62.71.01.1001"])).status_code == 200
 
 
