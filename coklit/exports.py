@@ -336,7 +336,7 @@ class DpsList:
     day: dt.date
     title: str
     subtitle: str
-    status: str  # the village's DPS draft state, so a draft is never taken for the final list
+    status: str  # the village pleno's state: a list before its pleno is not the final one
     as_of: str
     sheets: list[DpsSheet]
     signature: Signature

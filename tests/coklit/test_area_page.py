@@ -205,7 +205,7 @@ def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
     client = login(world.kpu)
     url = f"/wilayah/{world.regency.code}/"
     etag = client.get(url, **LIVE)["ETag"]
-    # session, user, and one query for the area with the version of its figures and drafts;
+    # session, user, and one query for the area with the version of its figures and plenos;
     # the scope check reads the user's area code, not the area row
     with CaptureQueriesContext(connection) as q:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
