@@ -406,19 +406,23 @@ def _select_rows(stage: str, codes: list[str], *, lock: bool) -> dict[str, Pleno
 
 def _share_lock(stage: str, codes: list[str], mode: str) -> None:
     """Lock the villages' pleno rows FOR SHARE (syncs, imports: side by side) or FOR UPDATE
-    (a verification), making them first; PostgreSQL only (SQLite writes one at a time)."""
+    (a verification), making the missing ones first; PostgreSQL only (SQLite writes one at a
+    time). The rows exist after a village's first sync: the hot path is one SELECT."""
     if not codes:
         return
-    _ensure_rows(stage, codes)
     if connection.vendor != "postgresql":
+        _ensure_rows(stage, codes)
         return
     clause = "FOR SHARE" if mode == "share" else "FOR UPDATE"
+    sql = (
+        f"SELECT id FROM {Pleno._meta.db_table} WHERE stage = %s AND area_id = ANY(%s) "
+        f"ORDER BY area_id {clause}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Pleno._meta.db_table} WHERE stage = %s AND area_id = ANY(%s) "
-            f"ORDER BY area_id {clause}",
-            [stage, sorted(codes)],
-        )
+        cursor.execute(sql, [stage, codes])
+        if cursor.rowcount < len(codes):
+            _ensure_rows(stage, codes)
+            cursor.execute(sql, [stage, codes])
 
 
 # --- the lock on a village's voters ---------------------------------------------------------------
