@@ -41,6 +41,15 @@ def village_workflow(context, area: Area):
     return village_workflow_context(context["request"].user, area, **shared)
 
 
+@register.simple_tag
+def area_pleno(area: Area):
+    """A district's or the regency's own pleno, for the line on its page; None elsewhere."""
+    if area.level not in (Area.Level.DISTRICT, Area.Level.REGENCY):
+        return None
+    pleno = plenos.pleno_for(area=area)
+    return {"pleno": pleno, "name": plenos.pleno_name(area.level, pleno.stage)}
+
+
 @register.simple_tag(takes_context=True)
 def workflow_inbox(context, area: Area):
     """What waits for the user, shown on their own area's page only (SPEC 8 inboxes): a PPS its
