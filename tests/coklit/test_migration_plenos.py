@@ -1,4 +1,4 @@
-"""The per-village DPS drafts become plenos (migration coklit.0004_plenos, docs/plenos.md)."""
+"""The per-village DPS drafts become plenos (migration coklit.0004_plenos, docs/workflow.md)."""
 
 import datetime as dt
 
