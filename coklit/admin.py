@@ -64,19 +64,10 @@ class CoklitEventAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(TpsFigures)
-class TpsFiguresAdmin(admin.ModelAdmin):
-    list_display = ["tps", "target_l", "target_p", "done", "version", "last_sync_at"]
-    raw_id_fields = ["tps"]
-
-
-@admin.register(Pleno)
-class PlenoAdmin(admin.ModelAdmin):
-    """Read-only: a pleno's state changes only through its transitions (SPEC 10)."""
-
-    list_display = ["area", "stage", "state", "state_since", "ba_number"]
-    list_filter = ["stage", "state", "level"]
-    raw_id_fields = ["area", "held_by", "returned_by"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seen, never changed, from the admin (SPEC 10): workflow state and figures change only
+    through the services, which lock, check and write the audit log. An edit here bypassed
+    all three (issue 15 item 10); `check_figures` recounts the figures if they are doubted."""
 
     def has_add_permission(self, request):
         return False
@@ -88,8 +79,23 @@ class PlenoAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(TpsFigures)
+class TpsFiguresAdmin(ReadOnlyAdmin):
+    list_display = ["tps", "target_l", "target_p", "done", "version", "last_sync_at"]
+    raw_id_fields = ["tps"]
+
+
+@admin.register(Pleno)
+class PlenoAdmin(ReadOnlyAdmin):
+    """A pleno's state changes only through its transitions (coklit.plenos, SPEC 10)."""
+
+    list_display = ["area", "stage", "state", "state_since", "ba_number"]
+    list_filter = ["stage", "state", "level"]
+    raw_id_fields = ["area", "held_by", "returned_by"]
+
+
 @admin.register(PlenoEvent)
-class PlenoEventAdmin(PlenoAdmin):
+class PlenoEventAdmin(ReadOnlyAdmin):
     list_display = ["pleno", "action", "at", "by", "ba_number"]
     list_filter = ["action"]
     raw_id_fields = ["pleno", "by"]
