@@ -58,8 +58,8 @@ def test_the_admin_shows_an_old_entry_masked_too(city):
 
 @pytest.mark.parametrize("model", [TpsFigures, Pleno, PlenoEvent])
 def test_the_admin_cannot_change_figures_or_workflow_state(city, model):
-    """Issue 15 item 10: the admin set a draft's (now a pleno's) state and edited per-TPS figures, bypassing
-    the services and the audit log."""
+    """Issue 15 item 10: the admin set a draft's (now a pleno's) state and edited per-TPS
+    figures, bypassing the services and the audit log."""
     request = type("R", (), {"user": User(is_superuser=True, is_active=True, is_staff=True)})()
     model_admin = site._registry[model]
     assert not model_admin.has_change_permission(request)
