@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from coklit import dashboard, selectors
-from coklit.models import FIGURE_FIELDS, DpsDraft, Flag, Voter
+from coklit import dashboard, plenos, selectors
+from coklit.models import FIGURE_FIELDS, Flag, Pleno, Voter
 from coklit.tables import (
     DENOMINATOR,
     EXCEPTIONS,
@@ -62,9 +62,9 @@ def _live_etag(request: AuthedRequest, code: str, version: tuple) -> str:
 
 
 def _live_context(
-    request: AuthedRequest, area: Area, clock: dashboard.Clock, draft: DpsDraft | None = None
+    request: AuthedRequest, area: Area, clock: dashboard.Clock, pleno: Pleno | None = None
 ) -> dict:
-    """`draft`: the village's draft when the caller read it already (the page)."""
+    """`pleno`: the village's pleno when the caller read it already (the page)."""
     behind_only = request.GET.get("tertinggal") == "1"
     totals, rows = dashboard.live_figures(area=area, clock=clock, behind_only=behind_only)
     attention = request.GET.get("perhatian", "")
@@ -93,7 +93,7 @@ def _live_context(
         "attention": attention,
         "attention_label": dict((k, label) for k, _c, label in EXCEPTIONS).get(attention, ""),
         "gap_points": _gap_points(totals, clock),
-        "draft_state": _draft_state(area, draft),
+        "pleno_state": _pleno_state(area, pleno),
     }
 
 
@@ -108,13 +108,13 @@ def _gap_points(totals: dict, clock: dashboard.Clock) -> float | None:
     return round(totals["percent"] - shown_expected, 1)
 
 
-def _draft_state(area: Area, draft: DpsDraft | None) -> DpsDraft | None:
-    """A village's draft for the live panel: None while nobody has acted on it."""
+def _pleno_state(area: Area, pleno: Pleno | None) -> Pleno | None:
+    """A village's pleno for the live panel: None while nobody has acted on it."""
     if area.level != Area.Level.VILLAGE:
         return None
-    if draft is None:
-        return dashboard.village_draft(village=area)
-    return None if draft._state.adding else draft
+    if pleno is None:
+        return dashboard.village_pleno(village=area)
+    return pleno if pleno.pk else None
 
 
 def _voters_context(request: AuthedRequest, area: Area) -> dict:
@@ -187,13 +187,13 @@ def _render(
         "is_tps": area.level == 5,
         "oob": poll,
     }
-    draft = None
+    pleno = None
     if page and area.level == Area.Level.VILLAGE:
-        # One read of the village's draft for the live panel, the PPS's inbox and the DPS
+        # One read of the village's pleno for the live panel, the PPS's inbox and the pleno
         # panel (templatetags/workflow.py takes it, and the live sums, from the context).
-        draft = context["village_draft"] = selectors.dps_draft_of(village=area)
+        pleno = context["village_pleno"] = plenos.pleno_for(area=area)
     if live:
-        context |= _live_context(request, area, clock, draft)
+        context |= _live_context(request, area, clock, pleno)
         if page and area.level == Area.Level.VILLAGE:
             totals = context["totals"]
             context["village_live"] = {k: totals[k] for k in ("tps_count", *FIGURE_FIELDS)}
@@ -203,7 +203,7 @@ def _render(
         context |= _voters_context(request, area)
     if page:
         context["breadcrumbs"] = [(crumb, in_scope(request.user, crumb.code)) for crumb in path]
-        # The verification/DPS workflow and the exports add their context here, in their
+        # The verification/pleno workflow and the exports add their context here, in their
         # own selectors, and their markup in the include slots of area.html.
     # Every time on the page is in the election's zone (WIB, WITA or WIT).
     with timezone.override(clock.tzinfo):

@@ -57,8 +57,8 @@ def test_no_page_type_is_wider_than_the_screen(data, open_as, live_server, artif
         (kpu, "accounts", "/pengguna/"),
         (kpu, "account-new", "/pengguna/baru/"),
         (pps, "devices", f"/pengguna/{world.pantarlih.pk}/perangkat/"),
-        (kpu, "dps-list", f"/wilayah/{world.district.code}/dps/"),
-        (pps, "dps-village", f"/wilayah/{world.village.code}/dps/"),
+        (kpu, "pleno-district", f"/pleno/{world.district.code}/"),
+        (pps, "pleno-village", f"/pleno/{world.village.code}/"),
         (kpu, "cetak", f"/wilayah/{world.village.code}/cetak/"),
         (kpu, "404", f"/wilayah/{world.tps_mimika.code}/"),
     ]

@@ -24,6 +24,6 @@ def test_each_decision_names_its_voter_in_one_query(world, login, django_assert_
         "verify_reject": "Yusuf Bungai",
         "nik_reveal": "Intan",
     }
-    html = login(world.pps).get(reverse("coklit-dps-list", args=[world.village.code])).text
+    html = login(world.pps).get(reverse("coklit-area", args=[world.village.code])).text
     assert '· <span class="voter-name">Siti Aminah</span>' in html
     assert "6271014101900001" not in html
