@@ -1,4 +1,4 @@
-"""Voters, the coklit event log, figures kept per TPS, and the DPS draft of each village."""
+"""Voters, the coklit event log, figures kept per TPS, and the plenos (SPEC 8)."""
 
 import uuid
 
@@ -245,43 +245,189 @@ class DailyProgress(models.Model):
         ]
 
 
-class DpsDraft(models.Model):
-    """The DPS draft of one village and where it stands in the approval chain (SPEC 8)."""
+class Pleno(models.Model):
+    """One rapat pleno terbuka: a (stage, area) of a village, a district or a regency (SPEC 8).
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draf")
-        SUBMITTED = "submitted", _("Diajukan")
-        APPROVED = "approved", _("Disetujui PPK")
-        RETURNED = "returned", _("Dikembalikan")
-        ESTABLISHED = "established", _("Ditetapkan")
+    Rows are made on first use (`coklit.plenos`): no row is a pleno not held yet (`belum`).
+    A held village pleno, or any held pleno above it, locks the village's voters; the rules
+    (who may act, from which state, what it needs) are the table in `coklit.plenos`.
+    Issue 12's snapshot hangs off the hold in the history (`PlenoEvent`, action `hold`).
+    """
 
-    # While a draft is in these states, the village's voters do not change (SPEC 8).
-    LOCKED = (Status.SUBMITTED, Status.APPROVED, Status.ESTABLISHED)
+    class Stage(models.TextChoices):
+        # The order is the order of the stages: reopen acts on the last one the KPU has held.
+        DPHP = "dphp", _("DPHP → DPS")
+        DPSHP = "dpshp", _("DPSHP → DPT")
 
-    village = models.OneToOneField(
-        Area, primary_key=True, on_delete=models.PROTECT, related_name="dps_draft"
-    )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    stage_since = models.DateTimeField(default=timezone.now)
+    class State(models.TextChoices):
+        BELUM = "belum", _("Belum pleno")
+        SUDAH = "sudah", _("Sudah pleno")
+        DIKEMBALIKAN = "dikembalikan", _("Dikembalikan")
+
+    stage = models.CharField(max_length=5, choices=Stage.choices, default=Stage.DPHP)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="plenos")
+    # The area's level (village, district, regency), kept for the inboxes' queries.
+    level = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.BELUM)
+    state_since = models.DateTimeField(default=timezone.now)
+    # The last hold's record (also in the history): what the berita acara prints.
     ba_number = models.CharField(max_length=100, blank=True)
+    sk_number = models.CharField(max_length=100, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    attendees = models.TextField(blank=True, help_text="One per line: name and capacity")
     note = models.TextField(blank=True)
-    # Figures of the village at submission (frozen) and voter outcomes at the last approval.
-    frozen = models.JSONField(default=dict, blank=True)
-    approved_snapshot = models.JSONField(default=dict, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The last return or reopen: what the committee below reads on its page.
+    returned_note = models.TextField(blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status in self.LOCKED
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "area"], name="coklit_pleno_one_per_area"),
+            models.CheckConstraint(
+                condition=~models.Q(state="sudah") | ~models.Q(ba_number=""),
+                name="coklit_pleno_held_has_ba",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="sudah", level=2) | ~models.Q(sk_number=""),
+                name="coklit_pleno_regency_held_has_sk",
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "state"], name="coklit_pleno_level_state")]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.area_id} {self.state}"
 
     @property
-    def status_label(self) -> str:
-        return draft_status_label(self.status, self.village_id)
+    def is_held(self) -> bool:
+        return self.state == self.State.SUDAH
+
+    @property
+    def state_label(self) -> str:
+        return str(self.State(self.state).label)
 
 
-def draft_status_label(status: str, village_code: str) -> str:
-    """A draft's state as shown: approved by the PPK, or by the PPD in Papua (SPEC 3)."""
-    label = str(DpsDraft.Status(status).label)
-    if status == DpsDraft.Status.APPROVED and (village_code or "").startswith("9"):
-        return label.replace("PPK", "PPD")
-    return label
+class PlenoEvent(models.Model):
+    """The history of a pleno: each hold, return and reopen, append-only (SPEC 8).
+
+    A reopen writes one row on each pleno it undoes (village, district, regency), `cause` naming
+    the village it was for. Issue 12's snapshot is a model with a one-to-one to the hold's row.
+    """
+
+    class Action(models.TextChoices):
+        HOLD = "hold", _("pleno")
+        RETURN = "return", _("dikembalikan")
+        REOPEN = "reopen", _("dibuka kembali")
+
+    pleno = models.ForeignKey(Pleno, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(max_length=6, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16, blank=True)
+    state_from = models.CharField(max_length=12)
+    state_to = models.CharField(max_length=12)
+    ba_number = models.CharField(max_length=100, blank=True)
+    sk_number = models.CharField(max_length=100, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    attendees = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    cause = models.CharField(max_length=20, blank=True, help_text="Reopen: the village's code")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["pleno", "at"], name="coklit_plenoevent_pleno_at")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The pleno history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The pleno history is append-only.")
+
+
+class PlenoSnapshot(models.Model):
+    """What a pleno recapped, stored by its hold (issue 12): the figures of every TPS of its
+    area (`SnapshotTps`) and the state of every voter in it (`SnapshotVoter`).
+
+    The berita acara, its annex and "changed since last held" read this, never live figures,
+    so what the committee signed stays what the page shows. One per hold: a pleno held again
+    after a return or reopen has a snapshot per hold, compared by `snapshots.changes_since`.
+    """
+
+    hold = models.OneToOneField(
+        PlenoEvent, primary_key=True, on_delete=models.PROTECT, related_name="snapshot"
+    )
+    pleno = models.ForeignKey(Pleno, on_delete=models.PROTECT, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    voters = models.IntegerField(default=0)
+    # {"totals": {...}, "children": {code: {...}}}: the sums of `SnapshotTps`, made once.
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["pleno", "taken_at"], name="coklit_snapshot_pleno_at")]
+
+
+class SnapshotTps(models.Model):
+    """The counters of one TPS (`FIGURE_FIELDS`, zeros left out) when the pleno was held.
+
+    JSON rather than a column per counter: the counters grow with the forms (SPEC 9), and an
+    old snapshot must still read back with the counters it had."""
+
+    snapshot = models.ForeignKey(PlenoSnapshot, on_delete=models.PROTECT, related_name="tps_rows")
+    tps = models.CharField(max_length=20)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "tps"], name="coklit_snapshottps_unique")
+        ]
+
+
+class SnapshotVoter(models.Model):
+    """One voter's state in a snapshot: a narrow row, one per voter and snapshot. A regency's
+    pleno writes a million of them in one `INSERT ... SELECT` (`coklit.snapshots`).
+
+    What makes that cheap: no foreign key constraints (PostgreSQL checks them row by row; the
+    snapshot and the voters are never deleted, PROTECT above), and on PostgreSQL a BRIN index
+    on the snapshot instead of a btree key (migration 0005: the rows of a snapshot lie
+    together). The composite key below is the ORM's view of the row's identity."""
+
+    pk = models.CompositePrimaryKey("snapshot", "voter_id")
+    # The key (snapshot, voter) serves every lookup by snapshot: no index of its own.
+    snapshot = models.ForeignKey(
+        PlenoSnapshot,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    voter_id = models.BigIntegerField()
+    status = models.CharField(max_length=5)
+    tms_reason = models.SmallIntegerField(null=True)
+    tps = models.CharField(max_length=20)  # the TPS of the list
+    # NULL as in `Voter.dps_tps` (copied as is): where a verified TMS 8 moves the voter.
+    dps_tps = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    verification = models.CharField(max_length=8, blank=True)
+    # The level of the pleno's area: a village's own snapshot (a few thousand rows) is what
+    # "changed since" reads, through the partial index below; the district's and regency's
+    # million rows stay out of it, so their INSERT pays for no btree.
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["snapshot", "voter_id"],
+                condition=models.Q(level=4),
+                name="coklit_snapshotvoter_village",
+            )
+        ]
