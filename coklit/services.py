@@ -563,3 +563,25 @@ def voter_nik_reveal(*, voter: Voter, by: User, reason: str) -> str:
         tps=voter.tps_id,
     )
     return voter.nik
+
+
+def tps_nik_reveal(*, tps: Area, by: User, reason: str) -> None:
+    """The Model A worksheet of a TPS with full NIK/NKK (SPEC 6b): logged as a reveal is.
+
+    The pantarlih checks each KTP-el against it; only the PPS of the village asks for it.
+    """
+    reason = (reason or "").strip()
+    if by.role != Role.PPS:
+        raise Refused(_("Hanya PPS yang dapat mengunduh lembar kerja dengan NIK lengkap."))
+    if not reason:
+        raise DomainError(
+            _("Tulis alasan mengunduh NIK lengkap (`alasan`); alasan dicatat di log audit.")
+        )
+    audit(
+        user=by,
+        action="model_a_nik",
+        area_code=tps.parent_id,
+        target=tps.code,
+        note=reason[:500],
+        tps=tps.code,
+    )
