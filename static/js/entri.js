@@ -1,9 +1,12 @@
 // The paper entry page (/wilayah/<tps>/entri/): keyboard first. Enter in a row's mark saves it
-// through htmx (the form's hx-post); once the row comes back saved, focus moves to the next
-// row's mark. A refused row keeps the focus with its text selected; U opens the correction form
-// and focuses its first field. Arrow keys move between rows. No inline script: the CSP forbids it.
+// through htmx (the form's hx-post) and the focus moves to the next row at once, so the
+// operator types on while the row is saved. A refused row takes the focus back with its text
+// selected; U opens the correction form and focuses its first field. Arrow keys move between
+// rows. No inline script: the CSP forbids it.
 (function () {
   "use strict";
+  var sent = null; // the id of the row (or "baru") whose form is being saved
+
   function marks() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-mark]"));
   }
@@ -16,6 +19,7 @@
   function nextAfter(row) {
     var all = marks();
     for (var i = 0; i < all.length; i++) {
+      if (row.contains(all[i])) continue; // its own mark, which comes "after" the row too
       if (row.compareDocumentPosition(all[i]) & Node.DOCUMENT_POSITION_FOLLOWING) return all[i];
     }
     return null;
@@ -23,26 +27,36 @@
   function rowOf(el) {
     return el && el.closest ? el.closest("tr.entry-row") : null;
   }
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var el = event.detail && event.detail.elt;
-    if (el && el.id === "baru") {
-      var first = el.querySelector("[data-new-first]");
-      if (first) first.focus();
-      return;
-    }
-    var row = rowOf(el) || (el && el.matches && el.matches("tr.entry-row") ? el : null);
-    if (!row || !row.isConnected) {
-      row = el && el.id ? document.getElementById(el.id) : null;
-    }
-    if (!row || !row.matches("tr.entry-row")) return;
-    if (row.classList.contains("fixing")) {
-      var field = row.querySelector("[data-fix] input:not([type=hidden])");
-      if (field) field.focus();
-    } else if (row.classList.contains("has-error")) {
-      focusMark(row.querySelector("[data-mark]"));
-    } else if (!focusMark(nextAfter(row))) {
+  function focusNext(row) {
+    if (!focusMark(nextAfter(row))) {
       var more = document.querySelector("[data-next-page]");
       if (more) more.focus();
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var row = rowOf(elt);
+    if (row) {
+      sent = row.id;
+      focusNext(row);
+    } else if (elt && elt.closest && elt.closest("#baru")) {
+      sent = "baru";
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!sent) return;
+    var el = document.getElementById(sent);
+    sent = null;
+    if (!el) return;
+    if (el.id === "baru") {
+      var first = el.querySelector("[data-new-first]");
+      if (first) first.focus();
+    } else if (el.classList.contains("fixing")) {
+      var field = el.querySelector("[data-fix] input:not([type=hidden])");
+      if (field) field.focus();
+    } else if (el.classList.contains("has-error")) {
+      focusMark(el.querySelector("[data-mark]"));
     }
   });
   document.addEventListener("keydown", function (event) {
@@ -56,14 +70,14 @@
         focusMark(all[i]);
       }
     } else if (t.closest("[data-fix]") && event.key === "Escape") {
-      // Cancel a correction: reload the row as it is (a GET of the page is not needed).
+      // Cancel a correction: show the page again at this row.
       var row = rowOf(t);
       if (row) window.location.hash = row.id;
       window.location.reload();
     }
   });
   document.addEventListener("DOMContentLoaded", function () {
-    // Start at the first voter without a mark (or at the row named in the address).
+    // Start at the row named in the address, or at the first voter without a mark.
     var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
     var input = target ? target.querySelector("[data-mark]") : null;
     if (!input) {
