@@ -168,7 +168,10 @@ class CoklitEvent(models.Model):
     )
     app_version = models.CharField(max_length=40, blank=True)
     # Who entered it is `user` (the pantarlih's account, or the PPS operator's for paper).
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.DEVICE)
+    # db_default too: rows written by COPY or plain SQL (bench, bulk seeding) are a device's.
+    source = models.CharField(
+        max_length=8, choices=Source.choices, default=Source.DEVICE, db_default=Source.DEVICE
+    )
     # Whether this event's outcome is the one standing for its voter (the latest recorded).
     stands = models.BooleanField(default=True)
     conflict = models.BooleanField(default=False)
