@@ -577,6 +577,7 @@ def read_workbook(file: IO[bytes]) -> tuple[list[list], list[list] | None]:
     from python_calamine import CalamineWorkbook
 
     try:
+        file.seek(0)  # the inspector read it
         wb = CalamineWorkbook.from_filelike(file)
         names = wb.sheet_names
         first = next((n for n in names if n.strip().lower() == SHEET_LIST.lower()), names[0])
