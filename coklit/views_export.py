@@ -5,6 +5,7 @@ browser, and each DPS download is written to the audit log.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -37,7 +38,10 @@ def rekap_xlsx(request: AuthedRequest, code: str) -> FileResponse:
 def dps_xlsx(request: AuthedRequest, code: str) -> FileResponse:
     area = area_for_user_or_404(request.user, code, levels=exports.DPS_LEVELS)
     dps = exports.dps_list_for(area=area)
-    file = xlsx.dps_workbook(dps)
+    # One transaction around the server-side cursor: without it PostgreSQL's cursor is declared
+    # WITH HOLD, which a PgBouncer in transaction pooling mode cannot keep (docs/SCALING.md).
+    with transaction.atomic():
+        file = xlsx.dps_workbook(dps)
     audit(user=request.user, action="dps_export", area_code=area.code, target=area.code)
     return _download(file, exports.filename("dps", area, dps.day))
 
