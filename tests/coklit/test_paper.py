@@ -459,3 +459,17 @@ def test_the_tps_page_shows_results_by_source(world, pps):
         "Aplikasi pantarlih <b>1</b> · Entri dari kertas <b>1</b> · Unggahan Model A <b>1</b>"
         in page
     )
+
+
+def test_entry_rows_carry_ids_unlocalized(world, pps):
+    """Ids above 999 are written plain (Indonesian formatting would make 12345 "12.345")."""
+    (voter,) = make_voters(world.tps1, 1)
+    Voter.objects.filter(pk=voter.pk).update(id=12345)
+    page = pps.get(reverse("coklit-entry", args=[world.tps1.code])).content.decode()
+    assert 'id="p12345"' in page and 'name="pemilih" value="12345"' in page
+    row = pps.post(
+        reverse("coklit-entry", args=[world.tps1.code]),
+        {"pemilih": "12345", "tanda": "S"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'id="p12345" class="entry-row saved"' in row.content.decode()
