@@ -1015,33 +1015,9 @@ def entry_counts(*, tps: Area) -> dict[str, int]:
 
 def check_upload(file: IO[bytes], *, name: str = "") -> None:
     """The upload inspector of SPEC 10 (sizes unpacked, sheet dimensions) before calamine."""
-    try:
-        from kpu.uploads import MODEL_A, inspect_upload
-    except ImportError:  # pragma: no cover - until the inspector is on this branch
-        _check_zip(file)
-        return
+    from kpu.uploads import MODEL_A, inspect_upload
+
     if inspect_upload(file, limits=MODEL_A, name=name) != "xlsx":
         raise PaperError(
             _("Unggah lembar kerja Model A dalam format .xlsx (yang diunduh dari halaman ini).")
         )
-
-
-def _check_zip(file: IO[bytes]) -> None:
-    import zipfile
-
-    file.seek(0)
-    if file.read(4) != b"PK\x03\x04":
-        file.seek(0)
-        raise PaperError(
-            _("Unggah lembar kerja Model A dalam format .xlsx (yang diunduh dari halaman ini).")
-        )
-    file.seek(0)
-    try:
-        with zipfile.ZipFile(file) as archive:
-            infos = archive.infolist()
-            if len(infos) > 500 or sum(i.file_size for i in infos) > 64 * 1024 * 1024:
-                raise PaperError(_("Berkas ini terlalu besar setelah dibuka (lebih dari 64 MB)."))
-    except zipfile.BadZipFile as exc:
-        raise PaperError(_("Berkas .xlsx ini rusak dan tidak bisa dibuka.")) from exc
-    finally:
-        file.seek(0)

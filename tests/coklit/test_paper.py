@@ -473,3 +473,19 @@ def test_entry_rows_carry_ids_unlocalized(world, pps):
         headers={"HX-Request": "true"},
     )
     assert 'id="p12345" class="entry-row saved"' in row.content.decode()
+
+
+def test_a_bomb_is_refused_before_calamine_sees_it(world, pps, monkeypatch):
+    """The upload inspector (kpu/uploads.py) runs first: a sheet claiming XFD1048576 or a zip
+    bomb is a message, and the parser is never reached."""
+    import python_calamine
+
+    from tests.security.test_uploads import CalamineSpy, xfd_bomb, zip_bomb
+
+    CalamineSpy.calls = []
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", CalamineSpy)
+    for data in (xfd_bomb(), zip_bomb(50), b"nik,nama\n1,2\n"):
+        response = upload(pps, world.tps1, data)
+        assert response.status_code == 400
+        assert 'class="error upload-refused"' in response.content.decode()
+    assert CalamineSpy.calls == []
