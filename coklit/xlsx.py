@@ -369,9 +369,9 @@ def model_a_workbook(sheet) -> IO[bytes]:
 
     # 3. Instructions.
     ws = wb.create_sheet(title=paper.SHEET_HELP)
-    ws.column_dimensions["A"].width = 130
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
+    ws.column_dimensions["A"].width = 120
+    _page_setup(ws, title_rows="1:1")
+    wrap = Alignment(wrap_text=True, vertical="top")
     for i, text in enumerate(sheet.help):
-        ws.append([styled(ws, text, BOLD if i == 0 else FONT)])
+        ws.append([styled(ws, text, BOLD if i == 0 else FONT, align=wrap)])
     return _tempfile(wb)
