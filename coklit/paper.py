@@ -534,11 +534,12 @@ def _reason(exc: Exception) -> str:
 
 
 def lock_reason(tps: Area) -> str:
-    """Why the village's voters cannot change now ("" when they can): the sync's rule."""
-    from coklit import services
+    """Why the village's voters cannot change now ("" when they can): the plenos' one rule
+    (`plenos.lock_messages`), read before parsing so a locked village refuses at once. The
+    sync service checks it again, with its lock, for every event."""
+    from coklit.plenos import lock_messages
 
-    draft = selectors.dps_draft_of(village=tps.parent)
-    return services.lock_message(draft) if draft.is_locked else ""
+    return lock_messages([tps.parent_id]).get(tps.parent_id, "")
 
 
 # --- reading the workbook -----------------------------------------------------------------------

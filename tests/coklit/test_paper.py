@@ -11,13 +11,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
-from coklit import figures, paper
+from coklit import figures, paper, plenos
 from coklit.figures import ensure_tps
-from coklit.models import FIGURE_FIELDS, CoklitEvent, DpsDraft, TpsFigures, Voter
+from coklit.models import FIGURE_FIELDS, CoklitEvent, TpsFigures, Voter
 from kpu.models import AuditEntry
 from tests.coklit.conftest import Device, event
+from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -329,13 +331,14 @@ def test_a_changed_cell_without_u_is_named(world, pps):
 def test_a_locked_village_refuses_upload_and_entry(world, pps):
     voters = make_voters(world.tps1, 2)
     content = fill(download(pps, world.tps1), {voters[0]: "S"})
-    DpsDraft.objects.create(village=world.village, status="submitted")
+    set_pleno(world.village)  # the village's pleno is held: its voters are locked
+    reason = plenos.lock_messages([world.village.code])[world.village.code]
     response = upload(pps, world.tps1, content)
     assert response.status_code == 409
-    assert "data pemilih terkunci" in response.content.decode()
+    assert escape(reason) in response.content.decode()
     entry = reverse("coklit-entry", args=[world.tps1.code])
     row = pps.post(entry, {"pemilih": voters[1].pk, "tanda": "S"}, headers={"HX-Request": "true"})
-    assert "data pemilih terkunci" in row.content.decode()
+    assert escape(reason) in row.content.decode()
     assert not CoklitEvent.objects.exists()
 
 
