@@ -873,6 +873,26 @@ def sync_part(res: Results, P: dict, regency) -> None:
         out = sync_batch(tps=tps, user=user, events=few, app_version="bench")
         assert all(r["status"] == "accepted" for r in out), out
 
+    # The same results from paper (SPEC 6b): the PPS uploads the TPS's Model A worksheet with
+    # these marks typed in, and types one row on the entry page.
+    pps, content, entry_voter = paper_upload_setup(tps, events)
+    paper_client = Client()
+    paper_client.force_login(pps)
+    upload_url = f"/wilayah/{tps.code}/model-a/"
+    entry_url = f"/wilayah/{tps.code}/entri/"
+
+    def upload():
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        r = paper_client.post(upload_url, {"file": SimpleUploadedFile("model-a.xlsx", content)})
+        assert r.status_code == 200 and b"Berkas diterima" in r.content, r.content[-2000:]
+
+    def entry():
+        r = paper_client.post(
+            entry_url, {"pemilih": entry_voter, "tanda": "S"}, headers={"HX-Request": "true"}
+        )
+        assert r.status_code == 200 and b"saved" in r.content, r.content[-1000:]
+
     times = defaultdict(list)
     timed(product)  # warm up
     for _ in range(P["sync_runs"]):
@@ -880,13 +900,75 @@ def sync_part(res: Results, P: dict, regency) -> None:
         times["bare"].append(timed(bare))
         times["http"].append(timed(http))
         times["small"].append(timed(small))
+        times["upload"].append(timed(upload))
+        times["entry"].append(timed(entry))
     assert connection.vendor == "postgresql"
     res.add(f"sync: {len(events):,}-event batch (service)", med(times["product"]), "s")
     res.add(f"sync: {len(events):,}-event batch over HTTP", med(times["http"]), "s", 1.0)
     res.add("bare: psycopg inserts + counter updates", med(times["bare"]), "s")
     res.add("sync: 10-event batch (service)", med(times["small"]) * 1000, "ms")
     res.add("sync: batch / bare psycopg", med(times["product"]) / med(times["bare"]), "x", 3)
+    res.add(f"paper: Model A upload, {len(events):,} rows", med(times["upload"]), "s")
+    res.add(
+        "paper: upload / same events over HTTP", med(times["upload"]) / med(times["http"]), "x", 2
+    )
+    res.add("paper: one row on the entry page", med(times["entry"]) * 1000, "ms")
     print(res.table(), flush=True)
+
+
+def paper_upload_setup(tps, events) -> tuple:
+    """The TPS's worksheet as downloaded, with the batch's results typed in as marks (and its
+    new voters on the second sheet): what a PPS operator uploads. Built once, not timed."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from coklit import paper, xlsx
+    from kpu.models import Role, User
+
+    pps, _ = User.objects.get_or_create(
+        username=f"pps-{tps.parent_id}", defaults={"role": Role.PPS, "area_id": tps.parent_id}
+    )
+    wb = load_workbook(xlsx.model_a_workbook(paper.worksheet_for(tps=tps)))
+    ws = wb[paper.SHEET_LIST]
+    head = next(r for r in range(1, 30) if ws.cell(r, 2).value == "ID")
+    cols = {ws.cell(head, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(r, 2).value: r for r in range(head + 1, ws.max_row + 1) if ws.cell(r, 2).value}
+    new = wb[paper.SHEET_NEW]
+    ncols = {new.cell(head, c).value: c for c in range(1, new.max_column + 1)}
+    n_new = 0
+    for e in events:
+        if e["outcome"] == "BARU":
+            n_new += 1
+            nv = e["new_voter"]
+            for label, key in (
+                ("NKK", "nkk"),
+                ("NIK", "nik"),
+                ("Nama", "nama"),
+                ("Tanggal Lahir", "tanggal_lahir"),
+                ("Jenis Kelamin (L/P)", "jenis_kelamin"),
+                ("Status Kawin (B/S/P)", "status_kawin"),
+            ):
+                new.cell(head + n_new, ncols[label]).value = nv[key]
+            continue
+        r = rows[str(e["voter"])] if str(e["voter"]) in rows else rows[e["voter"]]
+        if e["outcome"] == "TMS":
+            mark = str(e["tms_reason"])
+            if e["tms_reason"] == 8:
+                mark += f"/{e['target_tps']:03d}"
+        elif e.get("changes"):
+            mark = "U"
+            ws.cell(r, cols["Alamat"]).value = e["changes"]["alamat"]
+            ws.cell(r, cols["RT"]).value = e["changes"]["rt"]
+        else:
+            mark = "S"
+        ws.cell(r, cols["Keterangan"]).value = mark
+    out = BytesIO()
+    wb.save(out)
+    listed = {e["voter"] for e in events if e.get("voter")}
+    spare = tps.voters.exclude(pk__in=listed).filter(origin="A").values_list("pk", flat=True)[:1]
+    entry_voter = spare[0] if spare else events[0]["voter"]
+    return pps, out.getvalue(), entry_voter
 
 
 def bare_sync_rows(tps, user, events) -> dict:

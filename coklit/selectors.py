@@ -416,6 +416,9 @@ AUDIT_LABELS = {
     "pleno_return": _("mengembalikan pleno"),
     "pleno_reopen": _("membuka kembali pleno"),
     "nik_reveal": _("membuka NIK lengkap"),
+    "model_a_nik": _("mengunduh Model A dengan NIK lengkap"),
+    "model_a_upload": _("mengunggah hasil coklit Model A"),
+    "paper_entry": _("memasukkan hasil coklit dari kertas"),
 }
 
 
@@ -477,3 +480,13 @@ def _name_voters(entries: list[TimelineEntry]) -> None:
         pk = _voter_of(t.entry)
         if pk is not None:
             t.voter_name = names.get(pk, "")
+
+
+def results_by_source(*, tps: Area) -> list[tuple[str, int]]:
+    """How many results the server holds for a TPS per source (device, entry, workbook), for
+    the reconciliation: a count that differs from the phone may be the paper's (SPEC 6b).
+    One grouped count on the TPS's events (indexed by TPS)."""
+    counts = dict(
+        CoklitEvent.objects.filter(tps=tps).values_list("source").annotate(n=Count("pk")).order_by()
+    )
+    return [(str(label), counts.get(value, 0)) for value, label in CoklitEvent.Source.choices]

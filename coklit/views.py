@@ -199,6 +199,8 @@ def _render(
             context["village_live"] = {k: totals[k] for k in ("tps_count", *FIGURE_FIELDS)}
     if live and area.level == Area.Level.TPS:
         context["pantarlih"] = dashboard.pantarlih_names(codes=[area.code]).get(area.code, [])
+        # Results by where they came from: the app, or paper (typed or uploaded) (SPEC 6b).
+        context["sources"] = selectors.results_by_source(tps=area)
     if voters and area.level == Area.Level.TPS:
         context |= _voters_context(request, area)
     if page:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coklit', '0005_snapshots'),
+        ('coklit', '0006_event_source'),
         ('kpu', '0002_hardening'),
     ]
 
