@@ -112,6 +112,23 @@ class Voter(models.Model):
         indexes = [
             models.Index(fields=["tps", "status"], name="coklit_voter_tps_status"),
             models.Index(fields=["village", "verification"], name="coklit_voter_queue"),
+            # The verification queue's pages, oldest first, by village, by TPS and by outcome:
+            # partial, so they hold only the waiting voters (selectors.queue_page).
+            models.Index(
+                fields=["village", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_age",
+            ),
+            models.Index(
+                fields=["tps", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_tps",
+            ),
+            models.Index(
+                fields=["village", "conflict", "status", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_kind",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
