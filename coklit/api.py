@@ -20,8 +20,9 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import ConfigDict, StrictInt
 
 from coklit import selectors, sync
+from coklit.masking import mask_nik
 from coklit.models import TMS_REASONS, TpsFigures, Voter
-from coklit.voter_fields import CHANGEABLE, mask_nik
+from coklit.voter_fields import CHANGEABLE
 from kpu.db_router import dashboard_reads
 from kpu.models import Area, DeviceToken, Role, User, hash_token
 from kpu.scoping import area_for_user_or_404

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coklit import figures
+from coklit.masking import mask_nik
 from coklit.models import (
     DISABILITIES,
     FIGURE_FIELDS,
@@ -207,14 +208,6 @@ def outcome_label(event: CoklitEvent) -> str:
 MASKED_FIELDS = ("nik", "nkk")
 
 
-def mask_id(value: str | None) -> str:
-    """NIK/NKK as KPU publishes them: 10 of 16 digits starred (`6271**********01`)."""
-    value = str(value or "")
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]
-
-
 # How a correction's field and values read in the queue (the PPS reads words, not codes).
 CHANGE_LABELS = {
     "nkk": "NKK",
@@ -260,7 +253,7 @@ def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueR
             old = getattr(voter, name, "") if old is None else old
             new = change_new_value(raw)
             if name in MASKED_FIELDS:
-                old, new = mask_id(old), mask_id(new)
+                old, new = mask_nik(old), mask_nik(new)
             label = CHANGE_LABELS.get(name) or name.replace("_", " ")
             changes.append((str(label), _change_text(name, old), _change_text(name, new)))
     flag_labels = dict(Flag.choices)

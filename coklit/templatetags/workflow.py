@@ -9,6 +9,7 @@ import datetime as dt
 from django import template
 
 from coklit import selectors
+from coklit.masking import mask_nik
 from coklit.models import DpsDraft
 from kpu.models import Area, Role
 from kpu.scoping import can_act, in_scope
@@ -18,10 +19,8 @@ register = template.Library()
 S = DpsDraft.Status
 
 
-@register.filter
-def mask_id(value) -> str:
-    """NIK/NKK masked as KPU publishes them: `6271**********01`."""
-    return selectors.mask_id(value)
+# NIK/NKK masked as KPU publishes them: the one rule, coklit.masking.
+register.filter("mask_id", mask_nik)
 
 
 def allowed_actions(user, village: Area, draft: DpsDraft) -> dict[str, bool]:
