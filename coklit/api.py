@@ -368,7 +368,7 @@ def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
     """When the area's figures (and each child's) last changed: one query."""
     own = _OWN_COLUMN.get(area.level)
     if own is None:
-        qs = TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+        qs = TpsFigures.objects.filter(regency_code__below=area.code)
         return qs.aggregate(m=Max("updated_at"))["m"], {}
     qs = TpsFigures.objects.filter(**{own: area.code})
     child = _CHILD_COLUMN.get(area.level)

@@ -50,7 +50,7 @@ def figures_of(*, area: Area):
     """The TpsFigures rows of an area (any level, a province included)."""
     if area.level in _OWN_COL:
         return TpsFigures.objects.filter(**{_OWN_COL[area.level]: area.code})
-    return TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+    return TpsFigures.objects.filter(regency_code__below=area.code)
 
 
 @dataclass(frozen=True)
@@ -401,7 +401,7 @@ def children_rows(
         per_district: dict[str, dict[str, int]] = {}
         oldest: dict[str, int] = {}
         drafts = (
-            DpsDraft.objects.filter(village__code__startswith=area.code + ".")
+            DpsDraft.objects.filter(village__code__below=area.code)
             .values_list("village__parent_id", "status")
             .annotate(n=Count("village_id"), since=Min("stage_since"))
             .order_by()
@@ -541,7 +541,7 @@ def search_areas(*, area: Area, q: str) -> list[Area]:
     if len(q) < 2:
         return []
     below = Area.objects.filter(
-        code__startswith=area.code + ".",
+        code__below=area.code,
         level__in=[Area.Level.DISTRICT, Area.Level.VILLAGE, Area.Level.TPS],
     )
     match = Q(name__icontains=q)

@@ -160,7 +160,7 @@ def _locked_drafts(area: Area) -> list[DpsDraft]:
     if area.level == Area.Level.VILLAGE:
         scope = Q(village_id=area.code)
     else:
-        scope = Q(village__code__startswith=area.code + ".")
+        scope = Q(village__code__below=area.code)
     return [
         d
         for d in DpsDraft.objects.filter(scope, status__in=DpsDraft.LOCKED).exclude(frozen={})

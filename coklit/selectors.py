@@ -333,9 +333,7 @@ def drafts_in_area(*, area: Area, statuses: tuple[str, ...] | None = None) -> li
         villages = [area]
     else:
         villages = list(
-            Area.objects.filter(
-                level=Area.Level.VILLAGE, code__startswith=area.code + "."
-            ).order_by("code")
+            Area.objects.filter(level=Area.Level.VILLAGE, code__below=area.code).order_by("code")
         )
     codes = [v.code for v in villages]
     drafts = {d.village_id: d for d in DpsDraft.objects.filter(village_id__in=codes)}
@@ -403,7 +401,7 @@ def inbox(
     # Plain values, not model rows (never the frozen figures or snapshot: a village's snapshot
     # holds every voter), and one zone: the user's whole area lies in one province.
     drafts = (
-        DpsDraft.objects.filter(status=waiting, village__code__startswith=area.code + ".")
+        DpsDraft.objects.filter(status=waiting, village__code__below=area.code)
         .order_by("stage_since")
         .values_list("village_id", "village__level", "village__name", "ba_number", "stage_since")
     )

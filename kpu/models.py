@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kpu.lookups import code_within
+
 
 class Area(models.Model):
     """One node of Province → regency → district → village → TPS, keyed by its Kemendagri code.
@@ -102,7 +104,7 @@ class Area(models.Model):
         return [".".join(parts[:i]) for i in range(1, len(parts))]
 
     def contains(self, code: str) -> bool:
-        return code == self.code or code.startswith(self.code + ".")
+        return code_within(code, self.code)
 
     @property
     def regency_code(self) -> str:
