@@ -6,7 +6,6 @@ must cost the same with 10,000 voters and with 1,000,000.
 """
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from coklit.models import (
     draft_status_label,
 )
 from coklit.selectors import percent
-from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
+from kpu.models import Area, Pemilihan, Role, User, tzinfo_of, zone_of
 
 # A TPS that has not synced for this long is an exception on the dashboard (SPEC 7).
 STALE_AFTER = dt.timedelta(hours=48)
@@ -93,8 +92,8 @@ class Clock:
 
 
 def clock_for(*, area: Area, pemilihan: Pemilihan | None, now: dt.datetime | None = None) -> Clock:
-    zone = pemilihan.zone if pemilihan else zone_for_province(area.province_code)
-    tz = zoneinfo.ZoneInfo(ZONES[zone])
+    # The election is the area's regency's, so its zone is the area's (kpu.models.zone_of).
+    zone, tz = zone_of(area.code), tzinfo_of(area.code)
     now = timezone.localtime(now or timezone.now(), tz)
     return Clock(
         now=now,

@@ -22,7 +22,7 @@ from coklit.models import (
     Voter,
     draft_status_label,
 )
-from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, role_label, zone_for_province
+from kpu.models import Area, AuditEntry, Pemilihan, Role, role_label, tzinfo_of, zone_of
 
 
 def area_breadcrumbs(*, area: Area) -> list[Area]:
@@ -85,12 +85,13 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
 
 
 def area_tz(area: Area) -> zoneinfo.ZoneInfo:
-    """The election timezone of an area's province (WIB, WITA or WIT)."""
-    return zoneinfo.ZoneInfo(ZONES[zone_for_province(area.province_code)])
+    """The election timezone of an area (kpu.models.tzinfo_of)."""
+    return tzinfo_of(area.code)
 
 
 def area_zone(area: Area) -> str:
-    return zone_for_province(area.province_code)
+    """WIB, WITA or WIT (kpu.models.zone_of)."""
+    return zone_of(area.code)
 
 
 def days_at_stage(since: dt.datetime, area: Area) -> int:

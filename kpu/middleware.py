@@ -1,10 +1,9 @@
-import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 
-from kpu.models import ZONES, zone_for_province
+from kpu.models import tzinfo_of, zone_of
 
 
 class IndonesianByDefaultMiddleware:
@@ -36,9 +35,8 @@ class ElectionTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         area_code = getattr(getattr(request, "user", None), "area_id", None)
         if area_code:
-            zone = zone_for_province(area_code.split(".")[0])
-            request.zone = zone
-            timezone.activate(zoneinfo.ZoneInfo(ZONES[zone]))
+            request.zone = zone_of(area_code)
+            timezone.activate(tzinfo_of(area_code))
         else:
             request.zone = "WIB"
             timezone.deactivate()

@@ -134,6 +134,17 @@ def zone_for_province(province_code: str) -> str:
     return "WIB"
 
 
+def zone_of(area_code: str) -> str:
+    """The zone of the election of any area (`62.71.01` -> `WIB`): its province's, since an
+    election is a regency's. Every time shown to a user is in it; no query needed."""
+    return zone_for_province(area_code.split(".")[0])
+
+
+def tzinfo_of(area_code: str) -> zoneinfo.ZoneInfo:
+    """The zone of `zone_of(area_code)` as a tzinfo (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)."""
+    return zoneinfo.ZoneInfo(ZONES[zone_of(area_code)])
+
+
 class Pemilihan(models.Model):
     """An election run by one regency's KPU, with its coklit period."""
 
@@ -165,11 +176,11 @@ class Pemilihan(models.Model):
 
     @property
     def zone(self) -> str:
-        return zone_for_province(self.regency.province_code)
+        return zone_of(self.regency_id)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(ZONES[self.zone])
+        return tzinfo_of(self.regency_id)
 
     def localtime(self, value):
         return timezone.localtime(value, self.tzinfo)
