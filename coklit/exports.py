@@ -16,7 +16,15 @@ from django.utils.text import slugify
 
 from coklit import selectors
 from coklit.masking import mask_nik
-from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, DpsDraft, TpsFigures, Voter
+from coklit.models import (
+    DISABILITIES,
+    FIGURE_FIELDS,
+    TMS_REASONS,
+    DpsDraft,
+    TpsFigures,
+    Voter,
+    age_on,
+)
 from kpu.models import Area, Pemilihan
 
 # Recaps exist for the areas that sign one (KPU, PPK/PPD, PPS). A TPS has no children and no
@@ -438,10 +446,6 @@ _DPS_FIELDS = (
     "status",
     "tps_id",
 )
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -> Iterator[tuple]:

@@ -1,5 +1,6 @@
 """Voters, the coklit event log, figures kept per TPS, and the DPS draft of each village."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class Flag(models.TextChoices):
     UNDERAGE = "bawah_umur", _("Di bawah 17 tahun dan belum kawin")
     NIK_OTHER_TPS = "nik_tps_lain", _("NIK juga terdaftar di TPS lain")
     TPS_OVER_600 = "tps_600", _("TPS lebih dari 600 pemilih")
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day` (the voting day, for the flags and the published DPS)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Voter(models.Model):

@@ -31,11 +31,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coklit import figures, selectors
-from coklit.importer import MAX_AGE, VOTING_AGE, age_on, nik_flags
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Flag, Voter
+from coklit.importer import MAX_AGE, VOTING_AGE, nik_flags
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Flag, Voter, age_on
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
+from kpu.text import unstorable
 
 MAX_EVENTS = 1000
 # How often a batch is re-applied when a concurrent request commits one of its ids first.
@@ -105,26 +106,6 @@ def outcome_key(outcome: str, tms_reason, target_tps, changes) -> tuple:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def unstorable(value: Any) -> bool:
-    """Text anywhere in a JSON value that PostgreSQL cannot store: a NUL byte, or a lone UTF-16
-    surrogate (JSON allows "\\ud800"; no encoding can write it)."""
-    if isinstance(value, str):
-        return "\x00" in value or not (value.isascii() or _encodes(value))
-    if isinstance(value, dict):
-        return any(unstorable(k) or unstorable(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(unstorable(v) for v in value)
-    return False
 
 
 def clean_app_version(value: str | None) -> str:

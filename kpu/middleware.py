@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 
 from kpu.models import tzinfo_of, zone_of
+from kpu.text import unstorable
 
 
 class IndonesianByDefaultMiddleware:
@@ -51,17 +52,6 @@ def zone(request: HttpRequest) -> dict[str, str]:
     return {"ZONE": getattr(request, "zone", "WIB")}
 
 
-def _unstorable(value: str) -> bool:
-    """Text PostgreSQL refuses (a NUL byte) or cannot encode (a lone UTF-16 surrogate)."""
-    if "\x00" in value:
-        return True
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 class RejectUnstorableTextMiddleware:
     """A query or form value with a NUL byte is answered 400, before any view sees it.
 
@@ -81,7 +71,7 @@ class RejectUnstorableTextMiddleware:
             "multipart/form-data",
         ):
             values += [v for _k, vs in request.POST.lists() for v in [_k, *vs]]
-        if any(_unstorable(v) for v in values):
+        if any(unstorable(v) for v in values):
             return HttpResponseBadRequest(
                 "Permintaan berisi karakter yang tidak sah.", content_type="text/plain"
             )
