@@ -64,13 +64,28 @@ class CoklitEventAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seen, never changed, from the admin (SPEC 10): workflow state and figures change only
+    through the services, which lock, check and write the audit log. An edit here bypassed
+    all three (issue 15 item 10); `check_figures` recounts the figures if they are doubted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(TpsFigures)
-class TpsFiguresAdmin(admin.ModelAdmin):
+class TpsFiguresAdmin(ReadOnlyAdmin):
     list_display = ["tps", "target_l", "target_p", "done", "version", "last_sync_at"]
     raw_id_fields = ["tps"]
 
 
 @admin.register(DpsDraft)
-class DpsDraftAdmin(admin.ModelAdmin):
+class DpsDraftAdmin(ReadOnlyAdmin):
     list_display = ["village", "status", "stage_since"]
     raw_id_fields = ["village"]

@@ -14,9 +14,7 @@ Any bad row rejects the whole file with one line per bad row, so an officer fixe
 imports it again; a half-imported list would be worse than none.
 """
 
-import csv
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from coklit import figures
 from coklit.models import DpsDraft, Flag, Voter, age_on
+from kpu import uploads
 from kpu.models import Area, Pemilihan, audit
 from kpu.scoping import CODE as AREA_CODE
 from kpu.services import DomainError
@@ -117,20 +116,14 @@ class _Row:
 def read_table(path: str | Path) -> list[tuple[int, list]]:
     """The rows of the file's first sheet as (spreadsheet row number, cells), header first.
 
-    XLSX/XLS/ODS go through python-calamine (cells are str, float, bool, date, datetime);
-    anything else is read as CSV text: UTF-8 with or without BOM, `;`, `,` or tab separated.
+    The file is inspected first (kpu/uploads.py: size, zip entries, the sheet's rows and
+    columns, NUL bytes), so no parser ever sees a file that would take the process down.
+    XLSX goes through python-calamine (cells are str, float, bool, date, datetime); anything
+    else is read as CSV text: UTF-8 with or without BOM, `;`, `,` or tab separated.
     Empty rows are dropped, but row numbers stay those the spreadsheet shows.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            magic = f.read(8)
-    except OSError as exc:
-        raise DomainError(
-            _("Berkas %(path)s tidak bisa dibaca: %(err)s") % {"path": path, "err": exc.strerror}
-        ) from exc
-    # XLSX/ODS are zip files; XLS is an OLE2 compound document.
-    if magic.startswith(b"PK\x03\x04") or magic.startswith(b"\xd0\xcf\x11\xe0"):
+    if uploads.inspect_upload(path, limits=uploads.VOTER_LIST) == uploads.XLSX:
         return _read_workbook(path)
     return _read_csv(path)
 
@@ -163,8 +156,8 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
         ) from exc
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(i + 1, row) for i, row in enumerate(reader) if "".join(row).strip()]
+    table = uploads.read_csv(text, delimiter=delimiter, limits=uploads.VOTER_LIST)
+    return [(i + 1, row) for i, row in enumerate(table) if "".join(row).strip()]
 
 
 # --- checking one row -----------------------------------------------------------------------

@@ -108,6 +108,30 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# An event is an object whose `changes` and `new_voter` hold plain values (a list at most, for
+# `disabilitas`): four levels of nesting is all a real one has.
+MAX_DEPTH = 4
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Does `value` nest objects or arrays more than `limit` levels? Iterative, stops early."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+# What ISO 8601 and PostgreSQL agree a time zone offset is on Earth (SPEC 6): -12:00..+14:00.
+# Python takes up to ±23:59 and PostgreSQL refused `+23:59` with an error that lost the batch.
+MIN_OFFSET = dt.timedelta(hours=-12)
+MAX_OFFSET = dt.timedelta(hours=14)
+
+
 def clean_app_version(value: str | None) -> str:
     """The X-App-Version header as stored: printable, at most 40 characters."""
     return "".join(ch for ch in (value or "") if ch.isprintable())[:40]
@@ -119,6 +143,10 @@ def parse_event(
     """Check one event on its own (no database): shape, codes, required parts."""
     if not isinstance(raw, dict):
         raise Rejected("Kejadian harus berupa objek JSON.")
+    if too_deep(raw):
+        raise Rejected(
+            f"Kejadian bersarang terlalu dalam (lebih dari {MAX_DEPTH} tingkat objek/array)."
+        )
     if unstorable(raw):
         raise Rejected("Teks kejadian berisi karakter yang tidak sah (NUL atau surrogate).")
     unknown = sorted(set(raw) - EVENT_KEYS)
@@ -202,6 +230,11 @@ def _parse_time(
     if timezone.is_naive(when):
         # A device without an offset keeps the local time of the election's zone.
         when = when.replace(tzinfo=tzinfo)
+    elif not MIN_OFFSET <= when.utcoffset() <= MAX_OFFSET:
+        raise Rejected(
+            "`recorded_at` memakai selisih zona waktu di luar -12:00..+14:00: periksa pengaturan "
+            "zona waktu perangkat."
+        )
     if when > now + FUTURE_TOLERANCE:
         raise Rejected("`recorded_at` ada di masa depan: periksa jam dan tanggal perangkat.")
     if when < earliest:

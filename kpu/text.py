@@ -14,11 +14,17 @@ def _encodes(text: str) -> bool:
 
 def unstorable(value: Any) -> bool:
     """Text anywhere in a value (a string, or a JSON dict or list) that PostgreSQL cannot store:
-    a NUL byte, or a lone UTF-16 surrogate (JSON allows "\\ud800"; no encoding can write it)."""
-    if isinstance(value, str):
-        return "\x00" in value or not (value.isascii() or _encodes(value))
-    if isinstance(value, dict):
-        return any(unstorable(k) or unstorable(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(unstorable(v) for v in value)
+    a NUL byte, or a lone UTF-16 surrogate (JSON allows "\\ud800"; no encoding can write it).
+    Iterative: a value nested hundreds deep must not exhaust Python's stack (issue 15 item 6)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not (item.isascii() or _encodes(item)):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
     return False

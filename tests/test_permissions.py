@@ -8,6 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # URLs outside the scope rules: public, Django's own, or the API (API_SCOPE below).
 UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
+# One's own password (Ganti kata sandi): no area and no other account in it; every logged-in
+# user may use it (tests/security/test_accounts_hardening.py).
+UNSCOPED |= {"kpu-password-change"}
 # Accounts and devices (/pengguna/): no area code in the URL (user and token ids, or none);
 # their scope by role and area is tested in tests/kpu/test_accounts.py, test_devices.py and
 # test_roster_import.py.
