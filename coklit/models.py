@@ -139,6 +139,14 @@ class Voter(models.Model):
         return [int(d) for d in self.disabilitas.split(",") if d]
 
 
+def change_new_value(value):
+    """The new value of one field in `CoklitEvent.changes`: stored as the value itself; an
+    {"old": .., "new": ..} pair is tolerated as well."""
+    if isinstance(value, dict) and "new" in value:
+        return value["new"]
+    return value
+
+
 class CoklitEvent(models.Model):
     """One field result as the device sent it: append-only, keyed by the device's own UUID.
 

@@ -20,8 +20,10 @@ from coklit.models import (
     Flag,
     TpsFigures,
     Voter,
+    change_new_value,
     draft_status_label,
 )
+from coklit.voter_fields import CHANGEABLE
 from kpu.models import Area, AuditEntry, Pemilihan, Role, role_label, tzinfo_of, zone_of
 
 
@@ -239,8 +241,6 @@ def _change_text(name: str, value) -> str:
 
 
 def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueRow:
-    from coklit.services import EDITABLE_FIELDS, change_new_value
-
     if standing is None and voter.outcome_event_id:
         standing = next((e for e in events if e.pk == voter.outcome_event_id), None)
     if standing is None:
@@ -248,7 +248,7 @@ def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueR
     changes = []
     if standing is not None and standing.changes:
         for name, raw in standing.changes.items():
-            if name not in EDITABLE_FIELDS:
+            if name not in CHANGEABLE:
                 continue
             old = raw.get("old") if isinstance(raw, dict) and "old" in raw else None
             old = getattr(voter, name, "") if old is None else old

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from coklit import figures, selectors
-from coklit.models import CoklitEvent, DpsDraft, Voter
+from coklit.models import CoklitEvent, DpsDraft, Voter, change_new_value
 from coklit.voter_fields import CHANGEABLE
 from kpu.models import Area, Role, User, audit
 from kpu.scoping import can_act
@@ -78,16 +78,6 @@ def village_editable_or_raise(village: Area | str) -> DpsDraft:
 
 
 # --- verification ---------------------------------------------------------------------------------
-
-# Voter fields a pantarlih may correct (an "ubah"): the sync API's rule, defined once there.
-EDITABLE_FIELDS = CHANGEABLE
-
-
-def change_new_value(value):
-    """A change is stored as the new value; tolerate {"old": .., "new": ..} as well."""
-    if isinstance(value, dict) and "new" in value:
-        return value["new"]
-    return value
 
 
 def _coerce(field: str, value):
@@ -158,7 +148,7 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
     changed: dict = {}
     if event.outcome == CoklitEvent.Outcome.MS and event.changes and voter.status == V.Status.UBAH:
         for field, raw in event.changes.items():
-            if field not in EDITABLE_FIELDS:
+            if field not in CHANGEABLE:  # the fields a pantarlih may correct (sync API)
                 continue
             new = _coerce(field, change_new_value(raw))
             old = getattr(voter, field)
