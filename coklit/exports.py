@@ -421,15 +421,14 @@ def dps_voters(*, tps: Area):
 
     MS (with or without ubah) at their own TPS, verified BARU, and verified TMS 8 moved in.
     """
-    V = Voter
-    return V.objects.filter(
-        Q(tps=tps, status__in=[V.Status.MS, V.Status.UBAH])
-        | Q(tps=tps, status=V.Status.BARU, verification=V.Verification.APPROVED)
+    return Voter.objects.filter(
+        Q(tps=tps, status__in=[Voter.Status.MS, Voter.Status.UBAH])
+        | Q(tps=tps, status=Voter.Status.BARU, verification=Voter.Verification.APPROVED)
         | Q(
             dps_tps=tps,
-            status=V.Status.TMS,
+            status=Voter.Status.TMS,
             tms_reason=8,
-            verification=V.Verification.APPROVED,
+            verification=Voter.Verification.APPROVED,
         )
     )
 
@@ -454,7 +453,6 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
     Ordered as it is posted, by neighbourhood and family: RW, RT, address, NKK, name.
     Masked NIK and NKK; age on voting day instead of the birth date; no disability detail.
     """
-    V = Voter.Status
     code = tps.code
     qs = (
         dps_voters(tps=tps)
@@ -467,9 +465,9 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
         # Empty cells are None, not "": openpyxl then writes no cell at all.
         if home != code:
             ket = f"Pindahan TPS {home.rsplit('.', 1)[1]}"
-        elif status == V.BARU:
+        elif status == Voter.Status.BARU:
             ket = "Baru"
-        elif status == V.UBAH:
+        elif status == Voter.Status.UBAH:
             ket = "Ubah"
         else:
             ket = None
