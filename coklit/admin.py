@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from coklit.masking import mask_nik
-from coklit.models import CoklitEvent, DpsDraft, TpsFigures, Voter
+from coklit.models import CoklitEvent, Pleno, PlenoEvent, TpsFigures, Voter
 
 # NIK and NKK stay masked in the admin too (SPEC 10): a superuser doing support finds a voter
 # by name or TPS; the full NIK is for the logged reveal of a PPS, PPK or KPU user.
@@ -85,7 +85,17 @@ class TpsFiguresAdmin(ReadOnlyAdmin):
     raw_id_fields = ["tps"]
 
 
-@admin.register(DpsDraft)
-class DpsDraftAdmin(ReadOnlyAdmin):
-    list_display = ["village", "status", "stage_since"]
-    raw_id_fields = ["village"]
+@admin.register(Pleno)
+class PlenoAdmin(ReadOnlyAdmin):
+    """A pleno's state changes only through its transitions (coklit.plenos, SPEC 10)."""
+
+    list_display = ["area", "stage", "state", "state_since", "ba_number"]
+    list_filter = ["stage", "state", "level"]
+    raw_id_fields = ["area", "held_by", "returned_by"]
+
+
+@admin.register(PlenoEvent)
+class PlenoEventAdmin(ReadOnlyAdmin):
+    list_display = ["pleno", "action", "at", "by", "ba_number"]
+    list_filter = ["action"]
+    raw_id_fields = ["pleno", "by"]

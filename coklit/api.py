@@ -25,7 +25,7 @@ from coklit import selectors, sync
 from coklit.masking import mask_nik
 from coklit.models import TMS_REASONS, TpsFigures, Voter, age_on
 from coklit.voter_fields import CHANGEABLE
-from kpu.db_router import dashboard_reads
+from kpu.db_router import dashboard_reads, one_reading
 from kpu.models import Area, DeviceToken, Role, User, hash_token
 from kpu.scoping import area_for_user_or_404
 from kpu.services import DomainError
@@ -442,7 +442,9 @@ def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
 )
 def progress(request, code: str):
     """Figures of an area within the caller's scope, and of each child area (SPEC 6)."""
-    with dashboard_reads():  # from the replica, when there is one (kpu/db_router.py)
+    # From the replica when there is one, and in one snapshot: the area's figures equal the
+    # sums of its children's even while devices sync (kpu/db_router.py).
+    with dashboard_reads(), one_reading():
         area = area_for_user_or_404(request.auth, code)
         pemilihan = selectors.pemilihan_for(area=area)
         updated_at, child_updated = _updated_at(area)

@@ -6,7 +6,7 @@ SPEC 5 is the contract. The shape of an import:
    openpyxl on 100,000 rows), header row first, columns matched case-insensitively;
 2. check every row on its own (`_parse_row`) and against the file (NIK twice);
 3. inside one transaction: check against the database (unknown village, a NIK already in the
-   same TPS, a locked DPS draft), create the TPS, insert the voters (COPY on PostgreSQL,
+   same TPS, a village held by a pleno), create the TPS, insert the voters (COPY on PostgreSQL,
    bulk_create elsewhere), flag the suspicious (`row_flags`, NIK in another TPS, TPS over 600)
    and add the voters' contributions to the TPS figures.
 
@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import DpsDraft, Flag, Voter, age_on
+from coklit.models import Flag, Voter, age_on
+from coklit.plenos import lock_messages
 from kpu import uploads
 from kpu.models import Area, Pemilihan, audit
 from kpu.scoping import CODE as AREA_CODE
@@ -469,7 +470,7 @@ def _import_rows(rows: list[_Row], errors: list[RowError], *, by, source: str) -
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
-    # Villages: known, and not behind a DPS draft that is already on its way up.
+    # Villages: known, and not held by a pleno (coklit.plenos: the one rule of the lock).
     codes = {r.village for r in rows}
     villages = {
         a.code: a
@@ -477,11 +478,8 @@ def _import_rows(rows: list[_Row], errors: list[RowError], *, by, source: str) -
             "code", "parent_id", "level", "name"
         )
     }
-    locked = set(
-        DpsDraft.objects.filter(village_id__in=villages, status__in=DpsDraft.LOCKED).values_list(
-            "village_id", flat=True
-        )
-    )
+    # Share-locked to the end of the import: a pleno held meanwhile waits for it (SPEC 8).
+    locked = lock_messages(villages, lock="share")
     for r in rows:
         if r.village not in villages:
             errors.append(
@@ -496,8 +494,7 @@ def _import_rows(rows: list[_Row], errors: list[RowError], *, by, source: str) -
                 RowError(
                     r.line,
                     "village",
-                    _("DPS %(v)s sudah diajukan atau ditetapkan: daftarnya tidak bisa diubah")
-                    % {"v": r.village},
+                    locked[r.village],
                 )
             )
 

@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from coklit import figures, selectors
 from coklit.importer import MAX_AGE, VOTING_AGE, nik_flags
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Flag, Voter, age_on
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, Flag, Voter, age_on
+from coklit.plenos import lock_messages
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
@@ -60,12 +61,6 @@ MAX_NOTE = 2000
 # reset clock.
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 PAST_LIMIT = dt.timedelta(days=5 * 366)
-
-LOCKED_STATE = {
-    DpsDraft.Status.SUBMITTED: "diajukan",
-    DpsDraft.Status.APPROVED: "disetujui PPK",
-    DpsDraft.Status.ESTABLISHED: "ditetapkan",
-}
 
 PENDING = Voter.Verification.PENDING
 
@@ -250,24 +245,6 @@ def _result(raw: Any, status: str, error: str = "") -> dict:
     return {"id": str(raw_id) if raw_id is not None else None, "status": status, "error": error}
 
 
-def _draft_status(village_code: str) -> str:
-    """The state of the village's DPS draft, share-locked on PostgreSQL for the transaction.
-
-    The share lock makes a submit (which locks the draft for update) wait for syncs in flight,
-    and syncs after it see the new state: no result slips into a submitted draft.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT status FROM {DpsDraft._meta.db_table} WHERE village_id = %s FOR SHARE",
-                [village_code],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else DpsDraft.Status.DRAFT
-    status = DpsDraft.objects.filter(pk=village_code).values_list("status", flat=True).first()
-    return status or DpsDraft.Status.DRAFT
-
-
 def known_event_ids(ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return set(CoklitEvent.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
@@ -370,7 +347,9 @@ class _Batch:
         # as duplicates. NO KEY UPDATE does not block inserts that reference the TPS.
         list(Area.objects.select_for_update(no_key=True).filter(pk=tps.pk).values_list("pk"))
         self.village = Area.objects.get(pk=tps.parent_id)
-        self.draft_status = _draft_status(self.village.code)
+        # The village's pleno row, share-locked: a hold (FOR UPDATE) waits for syncs in flight,
+        # and syncs after it see it held. No result slips into a held village (SPEC 8).
+        self.locked = lock_messages([self.village.code], lock="share").get(self.village.code, "")
 
         events = list(events)
         # An id no database column can hold is simply not on the list (and must not reach SQL).
@@ -404,15 +383,8 @@ class _Batch:
 
     def check(self, event: Event) -> None:
         """Checks against the database state; raises Rejected."""
-        if self.draft_status in DpsDraft.LOCKED:
-            state = LOCKED_STATE[self.draft_status]
-            if self.village.is_papua:
-                state = state.replace("PPK", "PPD")
-            raise Rejected(
-                f"Draf DPS {self.village.title} sudah {state}: "
-                "tidak ada perubahan data pemilih yang diterima. Hubungi PPS bila perlu dibuka "
-                "kembali."
-            )
+        if self.locked:
+            raise Rejected(self.locked)
         if event.outcome == "BARU":
             data = event.new_voter
             if "village" in data and str(data["village"]).strip() != self.village.code:

@@ -23,6 +23,10 @@ class DomainError(Exception):
     """A refusal whose message is shown to the user as is."""
 
 
+class Refused(DomainError):
+    """The actor may see the thing but their role may not do this (a 403, not a 404)."""
+
+
 def pemilihan_create(
     *, regency: Area, name: str, voting_day: dt.date, coklit_start: dt.date, coklit_end: dt.date
 ) -> tuple[Pemilihan, bool]:

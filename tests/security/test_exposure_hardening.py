@@ -8,7 +8,7 @@ from django.contrib.admin.sites import site
 from django.test import Client
 from django.urls import reverse
 
-from coklit.models import CoklitEvent, DpsDraft, TpsFigures
+from coklit.models import CoklitEvent, Pleno, PlenoEvent, TpsFigures
 from coklit.services import event_verify
 from kpu.models import AuditEntry, User
 from tests.security.conftest import CORRECTED_NIK, CORRECTED_NKK, _client, body_text
@@ -56,10 +56,10 @@ def test_the_admin_shows_an_old_entry_masked_too(city):
     assert "6271**********01" in page
 
 
-@pytest.mark.parametrize("model", [TpsFigures, DpsDraft])
+@pytest.mark.parametrize("model", [TpsFigures, Pleno, PlenoEvent])
 def test_the_admin_cannot_change_figures_or_workflow_state(city, model):
-    """Issue 15 item 10: the admin set a draft's state and edited per-TPS figures, bypassing
-    the services and the audit log."""
+    """Issue 15 item 10: the admin set a draft's (now a pleno's) state and edited per-TPS
+    figures, bypassing the services and the audit log."""
     request = type("R", (), {"user": User(is_superuser=True, is_active=True, is_staff=True)})()
     model_admin = site._registry[model]
     assert not model_admin.has_change_permission(request)
