@@ -532,7 +532,7 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         if (args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0"))
         else "full"
     )
-    sizes = PRESETS[preset]
+    P = PRESETS[preset]
     parts = set(args.only or ["pages", "sync", "import", "export", "rekap"])
 
     db = database_or_die()
@@ -546,13 +546,12 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
     res = Results()
     print(
         f"make bench ({preset}): PostgreSQL at {db.get('HOST') or 'socket'}, scratch "
-        f"databases {big} ({sizes['big']:,} voters) and {small} ({sizes['small']:,}), "
-        f"{sizes['tps']:,} TPS",
+        f"databases {big} ({P['big']:,} voters) and {small} ({P['small']:,}), {P['tps']:,} TPS",
         flush=True,
     )
 
     try:
-        missed = measure_all(args, sizes, db, big, small, res, parts, started)
+        missed = measure_all(args, P, db, big, small, res, parts, started)
     finally:
         if not args.keep:
             from django.db import connections
@@ -563,7 +562,7 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         sys.exit(1)
 
 
-def measure_all(args, sizes, db, big, small, res, parts, started) -> list[str]:
+def measure_all(args, P, db, big, small, res, parts, started) -> list[str]:
     """Seed (unless reusing) and measure; the caller drops the scratch databases."""
     from django.test import Client
     from django.utils import timezone
@@ -578,13 +577,13 @@ def measure_all(args, sizes, db, big, small, res, parts, started) -> list[str]:
         use(big)
         t0 = time.perf_counter()
         today = timezone.localdate()
-        plan = seed_structure(sizes["tps"], today)
+        plan = seed_structure(P["tps"], today)
         use(small)  # closes the connection to big, so it can be a template
         with admin(db) as c:
             c.execute(f'CREATE DATABASE "{small}" TEMPLATE "{big}"')
         structure_s = time.perf_counter() - t0
         seeded = {}
-        for name, n, sync in ((big, sizes["big"], True), (small, sizes["small"], False)):
+        for name, n, sync in ((big, P["big"], True), (small, P["small"], False)):
             use(name)
             seeded[name] = seed_voters(plan, n, sync_tps=sync)
             vacuum(db, name)
@@ -631,13 +630,13 @@ def measure_all(args, sizes, db, big, small, res, parts, started) -> list[str]:
             clients[name] = Client()
             clients[name].force_login(User.objects.get(username=kpu))
         t = defaultdict(list)
-        for r in range(sizes["rounds"]):
+        for r in range(P["rounds"]):
             for name in (big, small) if r % 2 == 0 else (small, big):
                 use(name)
                 c = clients[name]
                 get(c, url)()  # reconnect and warm up
                 etag = c.get(url, headers=live)["ETag"]
-                for _ in range(sizes["samples"]):
+                for _ in range(P["samples"]):
                     t[(name, "page")].append(clock(get(c, url)))
                     t[(name, "partial")].append(clock(get(c, url, **live)))
                     if name == big:
@@ -662,7 +661,7 @@ def measure_all(args, sizes, db, big, small, res, parts, started) -> list[str]:
         use(big)
 
     if "sync" in parts:
-        sync_part(res, sizes, regency)
+        sync_part(res, P, regency)
     if "rekap" in parts:
         c = Client()
         c.force_login(User.objects.get(username=kpu))
@@ -670,14 +669,14 @@ def measure_all(args, sizes, db, big, small, res, parts, started) -> list[str]:
         go()
         res.add(
             "rekap: regency recap (rekap.xlsx)",
-            med([clock(go) for _ in range(sizes["rekap_runs"])]),
+            med([clock(go) for _ in range(P["rekap_runs"])]),
             "s",
             1.0,
         )
     if "import" in parts:
-        import_part(res, sizes)
+        import_part(res, P)
     if "export" in parts:
-        export_part(res, sizes, big)
+        export_part(res, P, big)
 
     res.add("bench: total run time", time.perf_counter() - started, "s")
     print()
@@ -691,7 +690,7 @@ def measure_all(args, sizes, db, big, small, res, parts, started) -> list[str]:
     return missed
 
 
-def sync_part(res: Results, sizes: dict, regency) -> None:
+def sync_part(res: Results, P: dict, regency) -> None:
     """A 1,000-event batch through the sync service (and over HTTP), against bare psycopg."""
     from django.db import connection
     from django.test import Client
@@ -738,7 +737,7 @@ def sync_part(res: Results, sizes: dict, regency) -> None:
 
     times = defaultdict(list)
     timed(product)  # warm up
-    for _ in range(sizes["sync_runs"]):
+    for _ in range(P["sync_runs"]):
         times["product"].append(timed(product))
         times["bare"].append(timed(bare))
         times["http"].append(timed(http))
@@ -927,10 +926,10 @@ def bare_sync(rows: dict) -> None:
         )
 
 
-def import_part(res: Results, sizes: dict) -> None:
+def import_part(res: Results, P: dict) -> None:
     from bench import import_100k
 
-    f = import_100k.measure(sizes["import_rows"], sizes["import_runs"], xlsx=False, pick=med)
+    f = import_100k.measure(P["import_rows"], P["import_runs"], xlsx=False, pick=med)
     bare = f["read_csv_s"] + f["copy_s"]
     rows = f"{f['rows']:,}"
     res.add(f"import: {rows} rows (CSV, import_pemilih)", f["import_csv_s"], "s")
@@ -939,7 +938,7 @@ def import_part(res: Results, sizes: dict) -> None:
     print(res.table(), flush=True)
 
 
-def export_part(res: Results, sizes: dict, big: str) -> None:
+def export_part(res: Results, P: dict, big: str) -> None:
     """bench/export_dps.py in subprocesses, pointed at the big scratch database."""
     from urllib.parse import urlsplit
 
@@ -949,8 +948,8 @@ def export_part(res: Results, sizes: dict, big: str) -> None:
     os.environ["DATABASE_URL"] = (
         urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{big}").geturl()
     )
-    lo, hi = sizes["export"]
-    r = export_dps.compare([lo, hi], sizes["export_repeat"], pick=med)
+    lo, hi = P["export"]
+    r = export_dps.compare([lo, hi], P["export_repeat"], pick=med)
     for n in (lo, hi):
         res.add(f"export: DPS of {n:,} rows", r[(n, "export")]["seconds"], "s")
         res.add(f"bare: openpyxl write-only, {n:,} rows", r[(n, "bare")]["seconds"], "s")
