@@ -521,7 +521,7 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--reuse", action="store_true", help="reuse kept scratch databases")
     parser.add_argument(
-        "--only", nargs="*", help="run only these parts (pages sync import export rekap)"
+        "--only", nargs="*", help="run only these parts (pages sync import export rekap pleno)"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a goal is missed")
     args = parser.parse_args()
@@ -533,7 +533,7 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         else "full"
     )
     P = PRESETS[preset]
-    parts = set(args.only or ["pages", "sync", "import", "export", "rekap"])
+    parts = set(args.only or ["pages", "sync", "import", "export", "rekap", "pleno"])
 
     db = database_or_die()
     import django
@@ -662,6 +662,11 @@ def measure_all(args, P, db, big, small, res, parts, started) -> list[str]:
 
     if "sync" in parts:
         sync_part(res, P, regency)
+    if "pleno" in parts:
+        from bench.pleno import pleno_part
+
+        pleno_part(res, P)
+        print(res.table(), flush=True)
     if "rekap" in parts:
         c = Client()
         c.force_login(User.objects.get(username=kpu))

@@ -367,3 +367,81 @@ class PlenoEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The pleno history is append-only.")
+
+
+class PlenoSnapshot(models.Model):
+    """What a pleno recapped, stored by its hold (issue 12): the figures of every TPS of its
+    area (`SnapshotTps`) and the state of every voter in it (`SnapshotVoter`).
+
+    The berita acara, its annex and "changed since last held" read this, never live figures,
+    so what the committee signed stays what the page shows. One per hold: a pleno held again
+    after a return or reopen has a snapshot per hold, compared by `snapshots.changes_since`.
+    """
+
+    hold = models.OneToOneField(
+        PlenoEvent, primary_key=True, on_delete=models.PROTECT, related_name="snapshot"
+    )
+    pleno = models.ForeignKey(Pleno, on_delete=models.PROTECT, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    voters = models.IntegerField(default=0)
+    # {"totals": {...}, "children": {code: {...}}}: the sums of `SnapshotTps`, made once.
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["pleno", "taken_at"], name="coklit_snapshot_pleno_at")]
+
+
+class SnapshotTps(models.Model):
+    """The counters of one TPS (`FIGURE_FIELDS`, zeros left out) when the pleno was held.
+
+    JSON rather than a column per counter: the counters grow with the forms (SPEC 9), and an
+    old snapshot must still read back with the counters it had."""
+
+    snapshot = models.ForeignKey(PlenoSnapshot, on_delete=models.PROTECT, related_name="tps_rows")
+    tps = models.CharField(max_length=20)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "tps"], name="coklit_snapshottps_unique")
+        ]
+
+
+class SnapshotVoter(models.Model):
+    """One voter's state in a snapshot: a narrow row, one per voter and snapshot. A regency's
+    pleno writes a million of them in one `INSERT ... SELECT` (`coklit.snapshots`).
+
+    What makes that cheap: no foreign key constraints (PostgreSQL checks them row by row; the
+    snapshot and the voters are never deleted, PROTECT above), and on PostgreSQL a BRIN index
+    on the snapshot instead of a btree key (migration 0005: the rows of a snapshot lie
+    together). The composite key below is the ORM's view of the row's identity."""
+
+    pk = models.CompositePrimaryKey("snapshot", "voter_id")
+    # The key (snapshot, voter) serves every lookup by snapshot: no index of its own.
+    snapshot = models.ForeignKey(
+        PlenoSnapshot,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    voter_id = models.BigIntegerField()
+    status = models.CharField(max_length=5)
+    tms_reason = models.SmallIntegerField(null=True)
+    tps = models.CharField(max_length=20)  # the TPS of the list
+    # NULL as in `Voter.dps_tps` (copied as is): where a verified TMS 8 moves the voter.
+    dps_tps = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    verification = models.CharField(max_length=8, blank=True)
+    # The level of the pleno's area: a village's own snapshot (a few thousand rows) is what
+    # "changed since" reads, through the partial index below; the district's and regency's
+    # million rows stay out of it, so their INSERT pays for no btree.
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["snapshot", "voter_id"],
+                condition=models.Q(level=4),
+                name="coklit_snapshotvoter_village",
+            )
+        ]
