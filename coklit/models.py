@@ -118,6 +118,23 @@ class Voter(models.Model):
         indexes = [
             models.Index(fields=["tps", "status"], name="coklit_voter_tps_status"),
             models.Index(fields=["village", "verification"], name="coklit_voter_queue"),
+            # The verification queue's pages, oldest first, by village, by TPS and by outcome:
+            # partial, so they hold only the waiting voters (selectors.queue_page).
+            models.Index(
+                fields=["village", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_age",
+            ),
+            models.Index(
+                fields=["tps", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_tps",
+            ),
+            models.Index(
+                fields=["village", "conflict", "status", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_kind",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -158,6 +175,14 @@ class CoklitEvent(models.Model):
         TMS = "TMS", "TMS"
         BARU = "BARU", "BARU"
 
+    class Source(models.TextChoices):
+        """Where a result came from (SPEC 6b): the pantarlih's app, or the PPS operator typing
+        the paper Model A in (the entry page) or uploading the filled worksheet."""
+
+        DEVICE = "device", _("Aplikasi pantarlih")
+        ENTRI = "entri", _("Entri dari kertas")
+        MODEL_A = "model_a", _("Unggahan Model A")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tps = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
     voter = models.ForeignKey(Voter, null=True, on_delete=models.PROTECT, related_name="events")
@@ -173,6 +198,11 @@ class CoklitEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     app_version = models.CharField(max_length=40, blank=True)
+    # Who entered it is `user` (the pantarlih's account, or the PPS operator's for paper).
+    # db_default too: rows written by COPY or plain SQL (bench, bulk seeding) are a device's.
+    source = models.CharField(
+        max_length=8, choices=Source.choices, default=Source.DEVICE, db_default=Source.DEVICE
+    )
     # Whether this event's outcome is the one standing for its voter (the latest recorded).
     stands = models.BooleanField(default=True)
     conflict = models.BooleanField(default=False)
