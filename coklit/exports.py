@@ -414,14 +414,16 @@ def dps_voters(*, tps: Area):
     MS (with or without ubah) at their own TPS, verified BARU, and verified TMS 8 moved in.
     """
     V = Voter
+    verified = V.Verification.APPROVED
     return V.objects.filter(
-        Q(tps=tps, status__in=[V.Status.MS, V.Status.UBAH])
-        | Q(tps=tps, status=V.Status.BARU, verification=V.Verification.APPROVED)
+        (Q(tps=tps, origin=V.Origin.LIST) & ~Q(status=V.Status.TMS, verification=verified))
+        | Q(tps=tps, origin=V.Origin.BARU, verification=verified)
         | Q(
             dps_tps=tps,
+            origin=V.Origin.LIST,
             status=V.Status.TMS,
             tms_reason=8,
-            verification=V.Verification.APPROVED,
+            verification=verified,
         )
     )
 
