@@ -59,14 +59,16 @@ class Area(models.Model):
         if self.level == self.Level.DISTRICT:
             return "Distrik" if self.is_papua else "Kecamatan"
         if self.level == self.Level.VILLAGE:
-            if self.is_papua:  # SPEC 3: in Papua every village is a kampung
-                return "Kampung"
-            return "Kelurahan" if self.code.rsplit(".", 1)[1].startswith("1") else "Desa"
+            # SPEC 3: a village coded 1xxx is a kelurahan everywhere (Mimika has 19 of them);
+            # one coded 2xxx a desa, or in Papua a kampung.
+            if self.code.rsplit(".", 1)[1].startswith("1"):
+                return "Kelurahan"
+            return "Kampung" if self.is_papua else "Desa"
         return "TPS"
 
     @property
     def title(self) -> str:
-        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangkaraya`, `TPS 007`."""
+        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangka Raya`, `TPS 007`."""
         if self.level in (self.Level.REGENCY, self.Level.PROVINCE):
             return self.name if self.level == self.Level.REGENCY else f"Provinsi {self.name}"
         if self.level == self.Level.TPS:
