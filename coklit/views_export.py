@@ -5,9 +5,10 @@ browser, and each DPS download is written to the audit log.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coklit import exports, xlsx
@@ -28,7 +29,7 @@ def _download(file, name: str) -> FileResponse:
 @login_required
 def rekap_xlsx(request: AuthedRequest, code: str) -> FileResponse:
     area = area_for_user_or_404(request.user, code, levels=exports.REKAP_LEVELS)
-    rekap = exports.rekap_for(area=area)
+    rekap = exports.rekap_for(area=area, paper=request.GET.get("kertas"))
     return _download(xlsx.rekap_workbook(rekap), exports.filename("rekap-coklit", area, rekap.day))
 
 
@@ -36,7 +37,12 @@ def rekap_xlsx(request: AuthedRequest, code: str) -> FileResponse:
 @login_required
 def dps_xlsx(request: AuthedRequest, code: str) -> FileResponse:
     area = area_for_user_or_404(request.user, code, levels=exports.DPS_LEVELS)
-    dps = exports.dps_list_for(area=area)
+    try:
+        dps = exports.dps_list_for(area=area, tahap=request.GET.get("tahap"))
+    except exports.StageNotReached as exc:
+        raise Http404(
+            _("Daftar tahap %(tahap)s belum ada untuk wilayah ini.") % {"tahap": exc}
+        ) from exc
     file = xlsx.dps_workbook(dps)
     audit(user=request.user, action="dps_export", area_code=area.code, target=area.code)
     return _download(file, exports.filename("dps", area, dps.day))
@@ -46,5 +52,7 @@ def dps_xlsx(request: AuthedRequest, code: str) -> FileResponse:
 @login_required
 def rekap_cetak(request: AuthedRequest, code: str) -> HttpResponse:
     area = area_for_user_or_404(request.user, code, levels=exports.REKAP_LEVELS)
-    rekap = exports.rekap_for(area=area)
-    return render(request, "coklit/cetak.html", {"area": area, "rekap": rekap})
+    rekap = exports.rekap_for(area=area, paper=request.GET.get("kertas"))
+    response = render(request, "coklit/cetak.html", {"area": area, "rekap": rekap})
+    patch_cache_control(response, private=True, no_store=True)
+    return response

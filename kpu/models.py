@@ -147,6 +147,10 @@ class Pemilihan(models.Model):
     voting_day = models.DateField()
     coklit_start = models.DateField()
     coklit_end = models.DateField()
+    # Commissioners of the KPU Kab/Kota who sign its recaps: three or five, by regency.
+    kpu_members = models.PositiveSmallIntegerField(
+        default=5, choices=[(3, "3"), (5, "5")], verbose_name="anggota KPU Kab/Kota"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
