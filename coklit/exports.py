@@ -723,3 +723,295 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
         list_name=list_name,
         village=village,
     )
+
+
+# --- The change list read out in the PPS's pleno (perubahan.xlsx).
+
+PERUBAHAN_LEVELS = DPS_LEVELS
+FIELD_LABELS = {
+    "nkk": "NKK",
+    "nik": "NIK",
+    "nama": "Nama",
+    "tempat_lahir": "Tempat lahir",
+    "tanggal_lahir": "Tanggal lahir",
+    "jenis_kelamin": "Jenis kelamin",
+    "status_kawin": "Status kawin",
+    "alamat": "Alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "disabilitas": "Disabilitas",
+    "ktp_el": "KTP-el",
+}
+_CHANGE_FIELDS = (
+    "pk",
+    "nkk",
+    "nik",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "alamat",
+    "rt",
+    "rw",
+    "tms_reason",
+    "tps_id",
+    "dps_tps_id",
+    "outcome_event_id",
+)
+_ORDER = ("rw", "rt", "alamat", "nkk", "nama", "id")
+
+
+def _shown(field_name: str, value) -> str:
+    if value in (None, ""):
+        return "-"
+    if field_name in ("nik", "nkk"):
+        return mask_nik(str(value))
+    if isinstance(value, dict):  # {"old": .., "new": ..} as some devices send a change
+        value = value.get("new")
+    return str(value)
+
+
+def _ubah_changes(*, village: Area, event_ids: list) -> dict[str, dict]:
+    """Event id -> {field: [old, new]} as the PPS approved it (from the audit log, which keeps
+    the values a verification replaced); events approved before it kept them give new only."""
+    from kpu.models import AuditEntry
+
+    ids = [str(e) for e in event_ids if e]
+    out: dict[str, dict] = {}
+    if not ids:
+        return out
+    for target, data in AuditEntry.objects.filter(
+        area_code=village.code, action="verify_approve", target__in=ids
+    ).values_list("target", "data"):
+        if isinstance(data, dict) and isinstance(data.get("changes"), dict):
+            out[target] = data["changes"]
+    wanted = set(ids) - set(out)
+    if wanted:
+        for data in AuditEntry.objects.filter(
+            area_code=village.code, action="verify_approve_all"
+        ).values_list("data", flat=True):
+            per_event = data.get("changes") if isinstance(data, dict) else None
+            if isinstance(per_event, dict):
+                for eid in wanted & set(per_event):
+                    out[eid] = per_event[eid]
+    from coklit.models import CoklitEvent
+
+    for eid, changes in CoklitEvent.objects.filter(pk__in=list(set(ids) - set(out))).values_list(
+        "pk", "changes"
+    ):
+        if isinstance(changes, dict):
+            out[str(eid)] = {k: [None, v] for k, v in changes.items()}
+    return out
+
+
+def _ubah_text(changes: dict) -> str:
+    parts = []
+    for name, pair in changes.items():
+        old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        label = FIELD_LABELS.get(name, name)
+        if old is None:
+            parts.append(f"{label} → {_shown(name, new)}")
+        else:
+            parts.append(f"{label} {_shown(name, old)} → {_shown(name, new)}")
+    return "U: " + "; ".join(parts) if parts else "U"
+
+
+@dataclass
+class ChangeSheet:
+    tps: Area
+    name: str
+    heading: list[tuple[str, str]]
+    sections: list[tuple[str, list[tuple]]]  # (section title, rows)
+    counts: dict[str, Counter]  # "TMS", "U", "B" -> voters per sex ("pindahan" too)
+    page_header: str = ""
+
+
+@dataclass
+class ChangeList:
+    area: Area
+    pemilihan: Pemilihan | None
+    day: dt.date
+    title: str
+    subtitle: str
+    as_of: str
+    sheets: list[ChangeSheet]
+    signature: Signature
+    list_name: str = "DPHP"
+
+
+def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: str) -> ChangeSheet:
+    """The verified changes of one TPS: TMS (by code), then U (old → new), then B (pindahan
+    marked). Only what the PPS has verified: the list the pleno reads out is the DPHP's."""
+    V = Voter
+    ok = V.Verification.APPROVED
+    counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
+
+    def row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket):
+        return (
+            n,
+            mask_nik(nkk),
+            mask_nik(nik),
+            nama,
+            jk,
+            age_on(born, voting_day),
+            alamat,
+            rt,
+            rw,
+            ket,
+        )
+
+    tms_rows = []
+    tms = V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, verification=ok)
+    for n, v in enumerate(
+        tms.order_by("tms_reason", *_ORDER).values_list(*_CHANGE_FIELDS), start=1
+    ):
+        pk, nkk, nik, nama, jk, born, alamat, rt, rw, reason, home, dps, _e = v
+        ket = f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
+        if reason == 8 and dps:
+            ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
+        counts["TMS"][jk] += 1
+        tms_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+
+    ubah = list(
+        V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.UBAH, verification=ok)
+        .order_by(*_ORDER)
+        .values_list(*_CHANGE_FIELDS)
+    )
+    changes = _ubah_changes(village=village, event_ids=[u[-1] for u in ubah])
+    ubah_rows = []
+    for n, v in enumerate(ubah, start=1):
+        pk, nkk, nik, nama, jk, born, alamat, rt, rw, _r, home, dps, event = v
+        counts["U"][jk] += 1
+        ket = _ubah_text(changes.get(str(event), {}))
+        ubah_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+
+    baru = V.objects.filter(
+        Q(tps=tps, origin=V.Origin.BARU, verification=ok)
+        | Q(dps_tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, tms_reason=8, verification=ok)
+    )
+    baru_rows = []
+    for n, v in enumerate(baru.order_by(*_ORDER).values_list(*_CHANGE_FIELDS), start=1):
+        pk, nkk, nik, nama, jk, born, alamat, rt, rw, _r, home, dps, _e = v
+        counts["B"][jk] += 1
+        if home != tps.code:
+            counts["pindahan"][jk] += 1
+            ket = f"B pindahan dari TPS {home.rsplit('.', 1)[1]}"
+        else:
+            ket = KET_BARU
+        baru_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+
+    return ChangeSheet(
+        tps=tps,
+        name=tps.title,
+        heading=[*_heading(village), ("TPS", tps.code.rsplit(".", 1)[1])],
+        sections=[
+            ("A. Pemilih Tidak Memenuhi Syarat (TMS)", tms_rows),
+            ("B. Perubahan data pemilih (U)", ubah_rows),
+            ("C. Pemilih baru (B), termasuk pindahan antar-TPS", baru_rows),
+        ],
+        counts=counts,
+        page_header=f"Daftar Perubahan {list_name} {village.title} - {tps.title}",
+    )
+
+
+def change_list_for(*, area: Area) -> ChangeList:
+    """The change list of a village (a sheet per TPS) or of one TPS, with the PPS's signature."""
+    village = area if area.level == Area.Level.VILLAGE else area.parent
+    pemilihan = selectors.pemilihan_for(area=area)
+    day = today_for(pemilihan)
+    voting_day = pemilihan.voting_day if pemilihan else day
+    list_name = stage_list_name(area=area)
+    tps_list = list(selectors.area_children(area=area)) if area is village else [area]
+    return ChangeList(
+        area=area,
+        pemilihan=pemilihan,
+        day=day,
+        title=f"DAFTAR PERUBAHAN PEMILIH HASIL PEMUTAKHIRAN ({list_name})",
+        subtitle=pemilihan.name.upper() if pemilihan else "",
+        as_of=waktu(timezone.now(), pemilihan),
+        sheets=[
+            change_sheet(tps=t, village=village, voting_day=voting_day, list_name=list_name)
+            for t in tps_list
+        ],
+        signature=signature_for(area=village, day=day, pemilihan=pemilihan),
+        list_name=list_name,
+    )
+
+
+# --- The coklit progress recap (progres.xlsx): counted as the progress API counts.
+
+PROGRES_LEVELS = REKAP_LEVELS
+
+
+def progres_columns(*, area: Area) -> list[Column]:
+    return [
+        Column("no", "No", width=3.5),
+        Column("code", "Kode", kind="text", width=len(area.code) + 5.5),
+        Column("name", _child_label(area), kind="text", width=18),
+        Column("tps_count", "TPS", width=5.5),
+        Column("target", "Model A", width=8),
+        Column("done", "Selesai", group="Coklit", width=8),
+        Column("ratio", "%", group="Coklit", kind="pct", width=6.5),
+        Column("expected", "Target hari ini", group="Coklit", kind="pct", width=7.5),
+        Column("ms", "MS", group="Hasil (tercatat)", width=8),
+        Column("ubah", "Ubah", group="Hasil (tercatat)", width=7),
+        Column("tms", "TMS", group="Hasil (tercatat)", width=7),
+        Column("baru", "Baru", group="Hasil (tercatat)", width=7),
+        Column("pending", "Menunggu verifikasi", group="Perlu perhatian", width=9),
+        Column("conflicts", "Konflik", group="Perlu perhatian", width=7.5),
+        Column("stale", "TPS tak sinkron 48 jam", group="Perlu perhatian", width=9),
+    ]
+
+
+def progres_for(*, area: Area, paper: str | None = None) -> Rekap:
+    """Coklit progress per child: results as recorded, verified or not (SPEC 6, 9), with the
+    exceptions of the dashboard. The same reading as the progress API and the area page."""
+    from coklit import dashboard
+
+    pemilihan = selectors.pemilihan_for(area=area)
+    day = today_for(pemilihan)
+    clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+    totals, rows = dashboard.live_figures(area=area, clock=clock)
+    expected = clock.expected
+    columns = progres_columns(area=area)
+
+    def values(f: dict, **extra) -> dict:
+        return {**f, "ratio": f["percent"] / 100, "expected": expected, **extra}
+
+    body = [
+        values(
+            r.figures,
+            code=r.area.code,
+            name=r.area.title if r.area.level == Area.Level.TPS else r.area.name,
+        )
+        for r in rows
+    ]
+    total = values(totals, code=None, name="JUMLAH")
+    table = Table(
+        name="Progres",
+        title="Progres Coklit per Wilayah (hasil seperti tercatat, terverifikasi atau belum)",
+        columns=columns,
+        rows=[
+            [n if c.key == "no" else b.get(c.key) for c in columns]
+            for n, b in enumerate(body, start=1)
+        ],
+        total=[total.get(c.key) for c in columns],
+        notes=[
+            "% = coklit selesai / pemilih Model A, dibulatkan ke bawah; pemilih baru tidak "
+            "dihitung dalam %. Target hari ini: bagian masa coklit yang sudah berjalan.",
+            "MS, ubah, TMS dan baru: hasil seperti tercatat, termasuk yang masih menunggu "
+            "verifikasi PPS (rekap pleno hanya menghitung yang terverifikasi).",
+        ],
+    )
+    return Rekap(
+        area=area,
+        pemilihan=pemilihan,
+        day=day,
+        form="Progres Coklit",
+        title="REKAPITULASI PROGRES COKLIT",
+        subtitle=f"TINGKAT {_level_word(area)}",
+        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
+        as_of=waktu(clock.now, pemilihan),
+        tables=[table],
+        signature=None,
+        paper=paper_of(paper),
+    )

@@ -28,4 +28,10 @@ urlpatterns = [
     path("wilayah/<str:code>/rekap.xlsx", views_export.rekap_xlsx, name="coklit-rekap-xlsx"),
     path("wilayah/<str:code>/dps.xlsx", views_export.dps_xlsx, name="coklit-dps-xlsx"),
     path("wilayah/<str:code>/cetak/", views_export.rekap_cetak, name="coklit-rekap-cetak"),
+    path("wilayah/<str:code>/progres.xlsx", views_export.progres_xlsx, name="coklit-progres-xlsx"),
+    path(
+        "wilayah/<str:code>/perubahan.xlsx",
+        views_export.perubahan_xlsx,
+        name="coklit-perubahan-xlsx",
+    ),
 ]

@@ -56,3 +56,21 @@ def rekap_cetak(request: AuthedRequest, code: str) -> HttpResponse:
     response = render(request, "coklit/cetak.html", {"area": area, "rekap": rekap})
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+@require_GET
+@login_required
+def progres_xlsx(request: AuthedRequest, code: str) -> FileResponse:
+    area = area_for_user_or_404(request.user, code, levels=exports.PROGRES_LEVELS)
+    rekap = exports.progres_for(area=area, paper=request.GET.get("kertas"))
+    return _download(xlsx.rekap_workbook(rekap), exports.filename("progres", area, rekap.day))
+
+
+@require_GET
+@login_required
+def perubahan_xlsx(request: AuthedRequest, code: str) -> FileResponse:
+    area = area_for_user_or_404(request.user, code, levels=exports.PERUBAHAN_LEVELS)
+    changes = exports.change_list_for(area=area)
+    file = xlsx.perubahan_workbook(changes)
+    audit(user=request.user, action="perubahan_export", area_code=area.code, target=area.code)
+    return _download(file, exports.filename("perubahan", area, changes.day))

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from coklit.exports import DPS_COLUMNS, PAPER, DpsList, Rekap, Signature, Table
+from coklit.exports import DPS_COLUMNS, PAPER, ChangeList, DpsList, Rekap, Signature, Table
 
 INT = "#,##0"
 PCT = "0.0%"
@@ -219,7 +219,8 @@ def _rekap_sheet(ws, rekap: Rekap, table: Table) -> None:
     for note in table.notes:
         r += 1
         put(ws, r, 2, note).font = SMALL
-    _signature(ws, rekap.signature, row=r + 2, col=max(ncol - 12, 3), ncol=ncol)
+    if rekap.signature is not None:
+        _signature(ws, rekap.signature, row=r + 2, col=max(ncol - 12, 3), ncol=ncol)
 
     ws.freeze_panes = ws.cell(row=head + 2, column=4)
     page_setup(ws, title_rows=f"{head}:{head + 1}", paper=rekap.paper)
@@ -363,5 +364,94 @@ def dps_workbook(dps: DpsList) -> IO[bytes]:
             ws.append([])
     if not dps.sheets:
         ws = wb.create_sheet(title="DPS")
+        ws.append([text_cell(ws, "Belum ada TPS di wilayah ini.", border=NO_BORDER)])
+    return _tempfile(wb)
+
+
+# --- The change list (perubahan.xlsx).
+
+
+def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
+    """One sheet per TPS: TMS, U, B sections of boxed rows, the counts, the PPS's signature."""
+    wb = Workbook(write_only=True)
+    _grid_by_default(wb)
+    wb.properties.title = f"{changes.title} {changes.area.title}"
+    wb.properties.creator = "Pantau Coklit"
+    ncol = len(DPS_COLUMNS)
+    widths = [c.width for c in DPS_COLUMNS]
+    widths[-1] = 46  # keterangan holds the changes (old -> new)
+    for sheet in changes.sheets:
+        ws = wb.create_sheet(title=sheet.name[:31])
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+
+        def styled(value, font=FONT, fill=None, align=None, border=NO_BORDER, ws=ws):
+            return text_cell(ws, value, font=font, fill=fill, alignment=align, border=border)
+
+        rows = [[styled(changes.title, TITLE)]]
+        if changes.subtitle:
+            rows.append([styled(changes.subtitle, SUBTITLE)])
+        for label, value in sheet.heading:
+            rows.append([None, styled(label, BOLD), styled(f": {value}")])
+        rows.append([None, styled("Keadaan data", BOLD), styled(f": {changes.as_of}")])
+        rows.append([])
+        head = len(rows) + 1
+        ws.freeze_panes = f"A{head + 1}"
+        page_setup(ws, title_rows=f"{head}:{head}")
+        ws.oddHeader.center.text = sheet.page_header
+        ws.oddHeader.center.size = 9
+        ws.oddFooter.center.text = f"{sheet.name} - {FOOTER}"
+        ws.page_setup.firstPageNumber = 1
+        ws.page_setup.useFirstPageNumber = True
+        for r in rows:
+            ws.append(r)
+        ws.append([styled(c.label, BOLD, HEAD_FILL, CENTER, GRID) for c in DPS_COLUMNS])
+        wrap = Alignment(vertical="top", wrap_text=True)
+        for title, section in sheet.sections:
+            ws.append(
+                [styled(title, BOLD, TOTAL_FILL, None, GRID)]
+                + [styled(None, BOLD, TOTAL_FILL, None, GRID)] * (ncol - 1)
+            )
+            if not section:
+                ws.append([None, styled("Tidak ada.", SMALL)])
+            for values in section:
+                cells = safe_row(ws, values)
+                # The keterangan may be long (several changes): wrapped, still boxed.
+                cells[-1] = text_cell(ws, values[-1], font=FONT, alignment=wrap, border=GRID)
+                ws.append(cells)
+        ws.append([])
+        c = sheet.counts
+        for label, key in (
+            ("TMS", "TMS"),
+            ("Ubah (U)", "U"),
+            ("Baru (B)", "B"),
+            ("  di antaranya pindahan antar-TPS", "pindahan"),
+        ):
+            n = c[key]
+            ws.append(
+                [
+                    None,
+                    styled(label, BOLD),
+                    None,
+                    styled(
+                        f"L: {n.get('L', 0):,}   P: {n.get('P', 0):,}   "
+                        f"L+P: {n.get('L', 0) + n.get('P', 0):,}".replace(",", ".")
+                    ),
+                ]
+            )
+        ws.append([None, styled("NIK dan NKK disamarkan (10 dari 16 digit).", SMALL)])
+        ws.append([])
+        sig = changes.signature
+        ws.append([None, None, None, styled(f"{sig.place}, {sig.date_text}")])
+        ws.append([None, None, None, styled(sig.body, BOLD)])
+        ws.append([])
+        for n, office in enumerate(sig.members, start=1):
+            ws.append(
+                [None, None, None, styled(f"{n}. " + "." * 40), None, styled(office)]
+                + [None] * (ncol - 6)
+            )
+            ws.append([])
+    if not changes.sheets:
+        ws = wb.create_sheet(title="Perubahan")
         ws.append([text_cell(ws, "Belum ada TPS di wilayah ini.", border=NO_BORDER)])
     return _tempfile(wb)
