@@ -278,11 +278,11 @@ TMS_SHORT = {
 DIS_SHORT = {1: "Fisik", 2: "Intelektual", 3: "Mental", 4: "Wicara", 5: "Rungu", 6: "Netra"}
 assert set(TMS_SHORT) == set(TMS_REASONS) and set(DIS_SHORT) == set(DISABILITIES)
 SEX_LABELS = (("l", "L"), ("p", "P"), ("lp", "L+P"))
-TMS_NOTE = (
+TMS_NOTES = [
     "TMS: 1 meninggal, 2 ganda, 3 di bawah umur, 4 pindah domisili, 5 tidak dikenal, 6 TNI, "
-    "7 Polri, 8 salah penempatan TPS (TMS di TPS asal, pindahan antar-TPS di TPS yang benar); "
-    "9 lainnya (WNA, bukan penduduk daerah pemilihan, hak pilih dicabut), di luar kode 1-8."
-)
+    "7 Polri, 8 salah penempatan TPS (TMS di TPS asal, pindahan antar-TPS di TPS yang benar).",
+    "9 lainnya: WNA, bukan penduduk daerah pemilihan, hak pilih dicabut (di luar kode 1-8).",
+]
 
 
 def _child_label(area: Area) -> str:
@@ -300,7 +300,8 @@ def _villages_label(area: Area) -> str:
 def _lead_columns(area: Area, *, villages: bool) -> list[Column]:
     cols = [
         Column("no", "No", width=3.5),
-        Column("code", "Kode", kind="text", width=len(area.code) + 5.5),
+        # Wide enough for the title block's labels too ("Kabupaten/Kota"), which share it.
+        Column("code", "Kode", kind="text", width=max(len(area.code) + 5.5, 15)),
         Column("name", _child_label(area), kind="text", width=17),
     ]
     if villages and area.level in (Area.Level.REGENCY, Area.Level.DISTRICT):
@@ -346,11 +347,12 @@ def dis_columns(*, area: Area, list_name: str = "DPHP") -> list[Column]:
     group = f"Penyandang disabilitas dalam {list_name}"
     return (
         _lead_columns(area, villages=False)
-        + [Column(f"dis_{d}", DIS_SHORT[d], group=group, width=8) for d in DISABILITIES]
+        # Wide columns: a narrow sheet prints at 100% and would push its signature over.
+        + [Column(f"dis_{d}", DIS_SHORT[d], group=group, width=12) for d in DISABILITIES]
         + [
-            Column("dis", "Jumlah", group=group, width=8),
-            Column("no_ktp_el", "Belum KTP-el", width=9),
-            Column("dphp_lp", f"{list_name} L+P", width=9),
+            Column("dis", "Jumlah", group=group, width=12),
+            Column("no_ktp_el", "Belum KTP-el", width=13),
+            Column("dphp_lp", f"{list_name} L+P", width=13),
         ]
     )
 
@@ -491,13 +493,13 @@ def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
     tables = [
         _table(
             "Rekap",
-            f"Rekapitulasi {full} ({list_name})",
+            f"Model A, Baru, TMS, Ubah dan {list_name} per {_child_label(area)}",
             rekap_columns(area=area, list_name=list_name),
             children,
             total,
             [
-                f"{list_name} = Model A - TMS + Baru, untuk L dan P di setiap baris. Baru "
-                "termasuk pindahan antar-TPS (pemilih TMS 8 yang dipindah ke TPS yang benar).",
+                f"{list_name} = Model A - TMS + Baru, untuk L dan P di setiap baris.",
+                "Baru termasuk pindahan antar-TPS (pemilih TMS 8 yang dipindah ke TPS yang benar).",
                 "Hanya hasil coklit yang sudah diverifikasi PPS; hasil yang masih menunggu "
                 "verifikasi belum mengubah angka mana pun.",
             ],
@@ -508,7 +510,7 @@ def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
             tms_columns(area=area),
             children,
             total,
-            [TMS_NOTE],
+            TMS_NOTES,
         ),
         _table(
             "Disabilitas",
@@ -945,7 +947,7 @@ PROGRES_LEVELS = REKAP_LEVELS
 def progres_columns(*, area: Area) -> list[Column]:
     return [
         Column("no", "No", width=3.5),
-        Column("code", "Kode", kind="text", width=len(area.code) + 5.5),
+        Column("code", "Kode", kind="text", width=max(len(area.code) + 5.5, 15)),
         Column("name", _child_label(area), kind="text", width=18),
         Column("tps_count", "TPS", width=5.5),
         Column("target", "Model A", width=8),

@@ -23,6 +23,9 @@ from coklit.exports import DPS_COLUMNS, PAPER, ChangeList, DpsList, Rekap, Signa
 INT = "#,##0"
 PCT = "0.0%"
 FOOTER = "Halaman &P dari &N"
+# A list prints a sheet per TPS, numbered from 1 on each; "of N" would count the whole workbook
+# in LibreOffice (and in Excel when every sheet is printed at once), so it is left out.
+PER_SHEET_FOOTER = "Halaman &P"
 
 _thin = Side(style="thin", color="808080")
 _dark = Side(style="thin", color="404040")
@@ -40,6 +43,9 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center")
 PAD_LEFT = Alignment(horizontal="left", vertical="center", indent=1)
 PAD_RIGHT = Alignment(horizontal="right", vertical="center", indent=1)
+CENTER_NUM = Alignment(horizontal="center", vertical="center")
+RIGHT = Alignment(horizontal="right", vertical="center")
+WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
 
 
 # --- Text stays text (SPEC 9; issue 15 item 2).
@@ -205,6 +211,9 @@ def _rekap_sheet(ws, rekap: Rekap, table: Table) -> None:
             cell = put(ws, r, i, value)
             cell.border = GRID
             cell.font = BOLD if is_total else FONT
+            cell.alignment = (
+                CENTER_NUM if c.key == "no" else (PAD_LEFT if c.kind == "text" else RIGHT)
+            )
             if is_total:
                 cell.fill = TOTAL_FILL
             if c.kind == "int":
@@ -258,31 +267,44 @@ def _signature(ws, sig: Signature, *, row: int, col: int, ncol: int) -> None:
                 cell = ws.cell(row=r, column=c)
                 cell.font, cell.border = FONT, BOX
                 cell.alignment = Alignment(vertical="bottom", horizontal="left")
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = 24
 
 
 # --- The DPS list.
 
 
-def _grid_by_default(wb: Workbook) -> None:
-    """Give the workbook's default cell format a thin border, so every plain value the list
-    streams is boxed without a style per cell (which would cost what the bench forbids).
+class BoxedRows:
+    """Styled cells for a write-only sheet's rows, made once per sheet and reused row after row:
+    each row is boxed and padded without a new styled cell per value (openpyxl writes a row
+    the moment it is appended, so the same cell objects can carry the next row's values).
 
-    Cells that must not be boxed (title, signature) are written with an explicit `NO_BORDER`.
+    An empty value still gets a boxed cell, so the grid has no gaps; text stays text.
     """
-    from openpyxl.utils.indexed_list import IndexedList
 
-    wb._borders = IndexedList([GRID])
+    def __init__(self, ws, kinds: list[str]):
+        align = {"int": CENTER_NUM, "text": PAD_LEFT, "wrap": WRAP}
+        self.cells = [
+            text_cell(ws, None, font=FONT, border=GRID, alignment=align.get(k, PAD_LEFT))
+            for k in kinds
+        ]
+
+    def row(self, values) -> list:
+        for cell, v in zip(self.cells, values, strict=True):
+            if type(v) is str:
+                cell.value = clean_text(v)
+                cell.data_type = "s"
+            else:
+                cell.value = v
+        return self.cells
 
 
 NO_BORDER = Border()
-ROW_HEIGHT = 16  # points: a little air above and below the 9 pt text of each row
+ROW_HEIGHT = 17  # points: a little air above and below the 9 pt text of each row
 
 
 def dps_workbook(dps: DpsList) -> IO[bytes]:
     """One sheet per TPS, rows streamed from each sheet's generator into a write-only workbook."""
     wb = Workbook(write_only=True)
-    _grid_by_default(wb)
     wb.properties.title = f"{dps.title} {dps.area.title}"
     wb.properties.creator = "Pantau Coklit"
     ncol = len(DPS_COLUMNS)
@@ -312,18 +334,19 @@ def dps_workbook(dps: DpsList) -> IO[bytes]:
         # Every page names its list, village and TPS; pages are numbered per TPS.
         ws.oddHeader.center.text = sheet.page_header
         ws.oddHeader.center.size = 9
-        ws.oddFooter.center.text = f"{sheet.name} - {FOOTER}"
+        ws.oddFooter.center.text = f"{sheet.name} - {PER_SHEET_FOOTER}"
         ws.page_setup.firstPageNumber = 1
         ws.page_setup.useFirstPageNumber = True
         for r in rows:
             ws.append(r)
         ws.append([styled(c.label, BOLD, HEAD_FILL, CENTER, GRID) for c in DPS_COLUMNS])
 
-        # The list itself: plain values boxed by the default format, no per-cell styles (that
-        # is what keeps it fast); text that looks like a formula is stored as text.
+        # The list itself: boxed, padded rows from cells reused row after row (fast); text
+        # that looks like a formula is stored as text.
+        boxed = BoxedRows(ws, [c.kind for c in DPS_COLUMNS])
         count = 0
         for values in sheet.rows:
-            ws.append(safe_row(ws, values))
+            ws.append(boxed.row(values))
             count += 1
         if not count:
             ws.append([None, styled("Belum ada pemilih dalam daftar TPS ini.", SMALL)])
@@ -374,7 +397,6 @@ def dps_workbook(dps: DpsList) -> IO[bytes]:
 def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
     """One sheet per TPS: TMS, U, B sections of boxed rows, the counts, the PPS's signature."""
     wb = Workbook(write_only=True)
-    _grid_by_default(wb)
     wb.properties.title = f"{changes.title} {changes.area.title}"
     wb.properties.creator = "Pantau Coklit"
     ncol = len(DPS_COLUMNS)
@@ -400,13 +422,13 @@ def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
         page_setup(ws, title_rows=f"{head}:{head}")
         ws.oddHeader.center.text = sheet.page_header
         ws.oddHeader.center.size = 9
-        ws.oddFooter.center.text = f"{sheet.name} - {FOOTER}"
+        ws.oddFooter.center.text = f"{sheet.name} - {PER_SHEET_FOOTER}"
         ws.page_setup.firstPageNumber = 1
         ws.page_setup.useFirstPageNumber = True
         for r in rows:
             ws.append(r)
         ws.append([styled(c.label, BOLD, HEAD_FILL, CENTER, GRID) for c in DPS_COLUMNS])
-        wrap = Alignment(vertical="top", wrap_text=True)
+        boxed = BoxedRows(ws, [c.kind for c in DPS_COLUMNS[:-1]] + ["wrap"])
         for title, section in sheet.sections:
             ws.append(
                 [styled(title, BOLD, TOTAL_FILL, None, GRID)]
@@ -415,10 +437,8 @@ def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
             if not section:
                 ws.append([None, styled("Tidak ada.", SMALL)])
             for values in section:
-                cells = safe_row(ws, values)
                 # The keterangan may be long (several changes): wrapped, still boxed.
-                cells[-1] = text_cell(ws, values[-1], font=FONT, alignment=wrap, border=GRID)
-                ws.append(cells)
+                ws.append(boxed.row(values))
         ws.append([])
         c = sheet.counts
         for label, key in (

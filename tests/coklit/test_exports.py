@@ -309,7 +309,7 @@ def test_the_dps_sheet_prints_with_its_header_on_every_page(listed, world, login
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     # Each page names the list, the village and the TPS; pages are numbered per TPS.
     assert ws.oddHeader.center.text == "DPHP Kelurahan Pahandut - TPS 001"
-    assert ws.oddFooter.center.text == "TPS 001 - Halaman &P dari &N"
+    assert ws.oddFooter.center.text == "TPS 001 - Halaman &P"
     assert ws.page_setup.firstPageNumber == 1 and ws.page_setup.useFirstPageNumber
     assert ws.freeze_panes == f"A{head + 1}"
     assert ws.cell(1, 1).value == "DAFTAR PEMILIH HASIL PEMUTAKHIRAN (DPHP)"
