@@ -478,7 +478,8 @@ def test_the_drafts_page_of_a_papua_village_shows_wit_times(world, login):
 
 def test_a_papua_village_names_its_district_committee_ppd(world, login):
     """SPEC 3: in Papua the district's committee is the PPD: the draft panel, its state, the
-    lock message and the refusal name the PPD, and the frozen figures are the kampung's."""
+    lock message and the refusal name the PPD, and the frozen figures are the village's
+    (Koperapoka, 94.04.01.1001, is a kelurahan: coded 1xxx)."""
     from kpu.models import Role, User
     from tests.base import PASSWORD
 
@@ -492,7 +493,7 @@ def test_a_papua_village_names_its_district_committee_ppd(world, login):
     assert "Ajukan draf DPS ke PPD" in page and "ke PPK" not in page
     services.dps_draft_submit(village=village, by=pps)
     page = login(pps).get(reverse("coklit-area", args=[village.code])).text
-    assert "angka kampung ini dibekukan" in page
+    assert "angka kelurahan ini dibekukan" in page
     assert "diajukan ke PPD" in services.lock_message(selectors.dps_draft_of(village=village))
     with pytest.raises(services.Refused, match="Hanya PPD distrik ini"):
         services.dps_draft_approve(village=village, by=pps)
