@@ -7,7 +7,7 @@ SPEC 5 is the contract. The shape of an import:
 2. check every row on its own (`_parse_row`) and against the file (NIK twice);
 3. inside one transaction: check against the database (unknown village, a NIK already in the
    same TPS, a locked DPS draft), create the TPS, insert the voters (COPY on PostgreSQL,
-   bulk_create elsewhere), flag the suspicious (`_flags_of`, NIK in another TPS, TPS over 600)
+   bulk_create elsewhere), flag the suspicious (`row_flags`, NIK in another TPS, TPS over 600)
    and add the voters' contributions to the TPS figures.
 
 Any bad row rejects the whole file with one line per bad row, so an officer fixes the file and

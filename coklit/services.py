@@ -186,7 +186,7 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
 
 
 def _reject(event: CoklitEvent, voter: Voter) -> None:
-    """Reject the standing outcome (see the README, "Verification and DPS drafts").
+    """Reject the standing outcome (docs/workflow.md, "The queue").
 
     - TMS (and a plain MS that stood in a conflict): the voter goes back to BELUM, so the
       pantarlih visits again; the event no longer stands, so the next visit is not a conflict.

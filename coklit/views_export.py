@@ -5,6 +5,7 @@ browser, and each DPS download is written to the audit log.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -43,7 +44,10 @@ def dps_xlsx(request: AuthedRequest, code: str) -> FileResponse:
         raise Http404(
             _("Daftar tahap %(tahap)s belum ada untuk wilayah ini.") % {"tahap": exc}
         ) from exc
-    file = xlsx.dps_workbook(dps)
+    # One transaction around the server-side cursor: without it PostgreSQL's cursor is declared
+    # WITH HOLD, which a PgBouncer in transaction pooling mode cannot keep (docs/SCALING.md).
+    with transaction.atomic():
+        file = xlsx.dps_workbook(dps)
     audit(user=request.user, action="dps_export", area_code=area.code, target=area.code)
     return _download(file, exports.filename("dps", area, dps.day))
 

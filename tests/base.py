@@ -4,11 +4,12 @@ Areas are the real ones of Kota Palangka Raya (62.71) and Kabupaten Mimika (94.0
 from the shipped dataset; TPS are made here.
 """
 
+import functools
 from dataclasses import dataclass
 
 from coklit.figures import ensure_tps
 from kpu.models import Area, Role, User
-from kpu.wilayah import import_wilayah
+from kpu.wilayah import DEFAULT_SOURCE, read_areas
 
 PASSWORD = "persona-password"
 
@@ -50,9 +51,29 @@ def _user(username: str, role: Role, area: Area) -> User:
     return user
 
 
+@functools.cache
+def _dataset(prefix: str) -> tuple[tuple[str, str | None, int, str], ...]:
+    """The areas of `prefix` (and its ancestors) as read from the shipped dataset, parsed once
+    per test session: villages.csv is 2.7 MB, and parsing it for every test was most of the
+    suite's time. tests/kpu/test_wilayah.py covers the importer itself."""
+    return tuple((a.code, a.parent_id, a.level, a.name) for a in read_areas(DEFAULT_SOURCE, prefix))
+
+
+def import_areas(*prefixes: str) -> None:
+    """What `import_wilayah(prefix=...)` leaves in an empty table, from the parsed cache."""
+    rows = {row[0]: row for prefix in prefixes for row in _dataset(prefix)}
+    existing = set(Area.objects.filter(code__in=rows).values_list("code", flat=True))
+    Area.objects.bulk_create(
+        [
+            Area(code=code, parent_id=parent, level=level, name=name)
+            for code, parent, level, name in rows.values()
+            if code not in existing
+        ]
+    )
+
+
 def build_world() -> World:
-    import_wilayah(prefix="62.71")
-    import_wilayah(prefix="94.04")
+    import_areas("62.71", "94.04")
     get = lambda code: Area.objects.get(code=code)  # noqa: E731
     village = get("62.71.01.1001")
     tps = ensure_tps(village, [1, 2])

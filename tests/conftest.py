@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests.base import PASSWORD, build_world
+from tests.base import build_world
 
 
 @pytest.fixture(autouse=True)
@@ -16,12 +16,17 @@ def world(db):
 
 @pytest.fixture
 def login():
-    """A test client logged in as the given user (through the real login form)."""
+    """A test client logged in as the given user.
+
+    A session made directly (force_login): the login form itself, its lockout and its messages
+    are tested in tests/kpu/test_login.py, and posting it again before every test only cost
+    time. The form refuses an inactive account, and so does this.
+    """
 
     def _login(user) -> Client:
+        assert user.is_active, f"login of {user.username} failed"
         client = Client()
-        response = client.post("/masuk/", {"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302, f"login of {user.username} failed"
+        client.force_login(user)
         return client
 
     return _login

@@ -1,7 +1,7 @@
 """`make bench` works: its driver runs end to end in its smallest mode (PostgreSQL only).
 
 The figures of a smoke run mean nothing; what is checked is that every part ran and wrote its
-metrics in the promised shape. The real run is `make bench` (README, "Benchmarks").
+metrics in the promised shape. The real run is `make bench` (docs/benchmarks.md).
 """
 
 import json
@@ -38,7 +38,7 @@ def test_bench_driver_runs_every_part_and_writes_its_results(tmp_path):
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a guard against a hang: a loaded shared machine takes minutes
         env={**os.environ, "DATABASE_URL": URL},
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

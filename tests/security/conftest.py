@@ -80,9 +80,9 @@ def city(world) -> City:
 
 
 def _client(user) -> Client:
+    """Logged in directly (the login form is tested in tests/kpu/test_login.py)."""
     client = Client()
-    response = client.post("/masuk/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, f"login of {user.username} failed"
+    client.force_login(user)
     return client
 
 
