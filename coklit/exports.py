@@ -807,7 +807,9 @@ def _ubah_changes(*, village: Area, event_ids: list) -> dict[str, dict]:
 
 def _ubah_text(changes: dict) -> str:
     parts = []
-    for name, pair in changes.items():
+    # In the order of the form's columns: PostgreSQL's jsonb keeps its own key order.
+    order = {name: i for i, name in enumerate(FIELD_LABELS)}
+    for name, pair in sorted(changes.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])):
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         label = FIELD_LABELS.get(name, name)
         if old is None:
