@@ -3,7 +3,7 @@
     [DATABASE_URL=...] .venv/bin/python bench/dashboard.py [--regency 62.71] [--runs 20]
 
 Seeds the demo structure (seed_demo) and, when the regency has no voters yet, synthetic voters
-with coklit outcomes spread over the coklit period (figures recounted from them), DPS drafts in
+with coklit outcomes spread over the coklit period (figures recounted from them), plenos in
 every state, and a pantarlih sync time per TPS. Then asks each level's page, its live partial and
 an unchanged poll (304) through Django's test client, as the KPU user, and prints the figures.
 """
@@ -36,7 +36,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from coklit import figures  # noqa: E402
-from coklit.models import DpsDraft, TpsFigures, Voter  # noqa: E402
+from coklit.models import Pleno, TpsFigures, Voter  # noqa: E402
 from kpu.models import Area, Pemilihan, User  # noqa: E402
 
 
@@ -108,13 +108,15 @@ def seed_voters(regency: Area, per_tps: int, progress: float, rng: random.Random
     with transaction.atomic():
         figures.record_daily(daily)
     villages = Area.objects.filter(level=Area.Level.VILLAGE, code__startswith=regency.code + ".")
-    states = ["draft", "draft", "submitted", "approved", "returned", "established"]
-    DpsDraft.objects.bulk_create(
+    states = ["belum", "belum", "sudah", "sudah", "dikembalikan", "sudah"]
+    Pleno.objects.bulk_create(
         [
-            DpsDraft(
-                village=v,
-                status=rng.choice(states),
-                stage_since=dt.datetime.combine(
+            Pleno(
+                area=v,
+                level=Area.Level.VILLAGE,
+                state=(state := rng.choice(states)),
+                ba_number="01/BA/bench" if state == "sudah" else "",
+                state_since=dt.datetime.combine(
                     today - dt.timedelta(days=rng.randint(0, 6)), dt.time(9), tz
                 ),
             )

@@ -5,7 +5,7 @@
 PostgreSQL only. Never touches the database DATABASE_URL names: it makes two scratch databases
 beside it, `<name>_big` and `<name>_small`, and drops them at the end (`--keep` keeps them and
 a later `--reuse` run skips the seeding). Both hold Kabupaten Banyumas (33.02: 27 kecamatan, 331
-desa/kelurahan) with the same 2,000 TPS, the same users, election, DPS drafts and chart days;
+desa/kelurahan) with the same 2,000 TPS, the same users, election, plenos and chart days;
 `big` has 1,000,000 voters (and an event per coklit result), `small` 10,000. So big/small
 isolates the one thing SPEC 10 says must not matter: the number of voters.
 
@@ -125,10 +125,10 @@ STREETS = "Jl. Jend. Sudirman|Jl. Gatot Subroto|Jl. Overste Isdiman|Jl. Kampus|D
 
 
 def seed_structure(tps_total: int, today: dt.date) -> dict:
-    """Areas, 2,000 TPS, the election, users and DPS drafts: what both databases share."""
+    """Areas, 2,000 TPS, the election, users and plenos: what both databases share."""
     from django.core.management import call_command
 
-    from coklit.models import DpsDraft
+    from coklit.models import Pleno
     from kpu.models import Area, Role, User
     from kpu.services import pemilihan_create
     from kpu.wilayah import import_wilayah
@@ -162,14 +162,16 @@ def seed_structure(tps_total: int, today: dt.date) -> dict:
     pantarlih.set_unusable_password()
     pantarlih.save()
     rng = random.Random(7)
-    states = ["draft"] * 5 + ["submitted", "approved", "returned", "established"]
+    states = ["belum"] * 5 + ["sudah", "sudah", "dikembalikan", "sudah"]
     tz = pemilihan.tzinfo
-    DpsDraft.objects.bulk_create(
+    Pleno.objects.bulk_create(
         [
-            DpsDraft(
-                village=v,
-                status=rng.choice(states),
-                stage_since=dt.datetime.combine(
+            Pleno(
+                area=v,
+                level=Area.Level.VILLAGE,
+                state=(state := rng.choice(states)),
+                ba_number="01/BA/bench" if state == "sudah" else "",
+                state_since=dt.datetime.combine(
                     today - dt.timedelta(days=rng.randint(0, 6)), dt.time(9), tz
                 ),
             )

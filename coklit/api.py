@@ -7,9 +7,11 @@ area outside the caller's is 404.
 """
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.db.models import Max
 from django.http import Http404, HttpRequest
 from django.http.request import RawPostDataException
@@ -20,12 +22,15 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import ConfigDict, StrictInt
 
 from coklit import figures, selectors, sync
+from coklit.importer import age_on
 from coklit.models import TMS_REASONS, TpsFigures, Voter
 from coklit.voter_fields import CHANGEABLE, mask_nik
-from kpu.db_router import dashboard_reads
+from kpu.db_router import dashboard_reads, one_reading
 from kpu.models import Area, DeviceToken, Role, User, hash_token
 from kpu.scoping import area_for_user_or_404
 from kpu.services import DomainError
+
+logger = logging.getLogger("coklit.api")
 
 api = NinjaAPI(
     title="Pantau Coklit API",
@@ -148,6 +153,39 @@ def _domain_error(request, exc: DomainError):
     return _error(request, str(exc), 400)
 
 
+# How long a device waits before retrying when the database is briefly unavailable.
+RETRY_AFTER_SECONDS = 30
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    """A database that is down, restarting, or gave up on a lock or statement timeout (SPEC 6:
+    503 with Retry-After, never an HTML page). Nothing of the batch was applied: the event
+    transaction rolled back, so the device sends the same batch again later."""
+    logger.warning("API %s: database unavailable: %s", request.path, exc)
+    response = _error(
+        request,
+        "Server sedang sibuk atau basis data tidak tersedia; tidak ada yang disimpan. "
+        f"Kirim ulang dalam {RETRY_AFTER_SECONDS} detik.",
+        503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@api.exception_handler(RecursionError)
+def _too_deep(request, exc):
+    return _error(request, "Isi permintaan bersarang terlalu dalam.", 400)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    """Anything else is our bug: logged with its traceback, and still JSON for the device."""
+    logger.error("API %s: unexpected error", request.path, exc_info=exc)
+    return _error(request, "Kesalahan di server; sudah dicatat. Coba lagi nanti.", 500)
+
+
 # --- schemas ----------------------------------------------------------------------------------
 
 
@@ -196,7 +234,12 @@ class VoterOut(Schema):
     nik: str = Field(..., description="masked as KPU publishes it: 6271**********01")
     nkk: str = Field(..., description="masked like the NIK")
     jenis_kelamin: str
-    tanggal_lahir: dt.date
+    umur: int = Field(
+        ...,
+        description="age on voting day, in years. Not the birth date: digits 7-12 of a NIK are "
+        "the birth date (+40 for women), so beside the masked NIK it narrowed the NIK to about "
+        "100 candidates for whoever held a lost device's token",
+    )
     alamat: str
     rt: str
     rw: str
@@ -246,8 +289,17 @@ class ValidationErrorOut(ErrorOut):
 
 # What each kind of endpoint may answer besides its 200 (SPEC 6: 4xx with a message, 401 for
 # a bad token, 404 outside the caller's scope).
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
-SYNC_ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ValidationErrorOut}
+# 503 (with Retry-After) when the database is briefly unavailable; 403 for a session whose
+# one-time password is not yet changed (kpu.middleware.PasswordChangeRequiredMiddleware).
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 500: ErrorOut, 503: ErrorOut}
+SYNC_ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    413: ErrorOut,
+    422: ValidationErrorOut,
+    500: ErrorOut,
+    503: ErrorOut,
+}
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -263,13 +315,16 @@ SYNC_ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ValidationError
 def tps_voters(request, tps_code: str):
     """The voter list of the token's own TPS, with each voter's id and coklit status.
 
-    NIK and NKK are masked (SPEC 10): the pantarlih identifies people by name, birth date and
-    address, and checks the KTP in hand against the last digits.
+    NIK and NKK are masked (SPEC 10): the pantarlih identifies people by name, age, sex and
+    address, and checks the KTP in hand against the last digits. The age, not the birth date
+    (issue 15 item 15): a list on a phone can be lost with its token.
     """
     user: User = request.auth
     if tps_code != user.area_id:
         raise Http404
     tps = Area.objects.get(code=tps_code)
+    pemilihan = selectors.pemilihan_for(area=tps)
+    day = pemilihan.voting_day if pemilihan else timezone.localdate()
     rows = (
         Voter.objects.filter(tps=tps)
         .order_by("pk")
@@ -295,6 +350,7 @@ def tps_voters(request, tps_code: str):
     voters = []
     for r in rows:
         r["nik"], r["nkk"] = mask_nik(r["nik"]), mask_nik(r["nkk"])
+        r["umur"] = age_on(r.pop("tanggal_lahir"), day)
         moved = r.pop("dps_tps_id")
         r["target_tps"] = int(moved.rsplit(".", 1)[1]) if moved else None
         voters.append(r)
@@ -376,7 +432,9 @@ def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
 )
 def progress(request, code: str):
     """Figures of an area within the caller's scope, and of each child area (SPEC 6)."""
-    with dashboard_reads():  # from the replica, when there is one (kpu/db_router.py)
+    # From the replica when there is one, and in one snapshot: the area's figures equal the
+    # sums of its children's even while devices sync (kpu/db_router.py).
+    with dashboard_reads(), one_reading():
         area = area_for_user_or_404(request.auth, code)
         pemilihan = selectors.pemilihan_for(area=area)
         updated_at, child_updated = _updated_at(area)

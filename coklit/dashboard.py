@@ -1,6 +1,6 @@
 """Reads for the dashboard pages (selectors): totals, child rows, the chart, search, the TPS page.
 
-Every read here is a fixed number of queries over `TpsFigures` (one row per TPS), `DpsDraft`,
+Every read here is a fixed number of queries over `TpsFigures` (one row per TPS), `Pleno`,
 `DailyProgress` and `Area`, whatever the number of children or voters: the page and its poll
 must cost the same with 10,000 voters and with 1,000,000.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connections, router
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from coklit import figures
@@ -22,11 +22,11 @@ from coklit.models import (
     TMS_REASONS,
     AreaVersion,
     DailyProgress,
-    DpsDraft,
+    Pleno,
     TpsFigures,
     Voter,
-    draft_status_label,
 )
+from coklit.plenos import current_stage
 from coklit.selectors import percent
 from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
 
@@ -228,8 +228,9 @@ def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
     The figures: a TPS's own `version`, bumped on every change of its figures; above it the
     area's `AreaVersion` counter, bumped in the same transaction (figures.apply, ensure_tps),
     so one row is read where a regency has 2,000 TPS (a province, rare: the sum of its rows).
-    DPS drafts change on their own, so their count and latest `updated_at` are part of it, and
-    so is the election's coklit period (the expected progress and the chart follow it).
+    Plenos change on their own, so the count and latest `updated_at` of the plenos of the area,
+    the areas above it and those below it are part of it, and so is the election's coklit
+    period (the expected progress and the chart follow it).
 
     Plain SQL, one statement, prepared on PostgreSQL (`prepared_cursor`).
     """
@@ -241,15 +242,17 @@ def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
     else:
         figures_sql = f"SELECT SUM(version) AS v FROM {_VERSIONS} WHERE code LIKE %s"
         figures_param = code + ".%"
-    if level >= Area.Level.VILLAGE:  # the village's own draft (a TPS: its village's)
-        drafts_where, drafts_param = "village_id = %s", ".".join(code.split(".")[:4])
-    else:
-        drafts_where, drafts_param = "village_id LIKE %s", code + ".%"
+    # The plenos of the area's regency, district and village (a TPS: its village's), padded to
+    # three so the statement keeps one shape, and of everything below the area.
+    parts = code.split(".")
+    chain = [".".join(parts[:i]) for i in range(2, min(len(parts), 4) + 1)] or [code]
+    chain += [chain[-1]] * (3 - len(chain))
     sql = (
         "SELECT a.parent_id, a.level, a.name, f.v, d.n, d.m, p.n, p.s0, p.s1, p.e0, p.e1 "
         f"FROM (SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a "
         f"LEFT JOIN ({figures_sql}) AS f ON TRUE, "
-        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_DRAFTS} WHERE {drafts_where}) AS d, "
+        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_PLENOS} "
+        "WHERE area_id IN (%s, %s, %s) OR area_id LIKE %s) AS d, "
         "(SELECT COUNT(*) AS n, MIN(coklit_start) AS s0, MAX(coklit_start) AS s1, "
         f"MIN(coklit_end) AS e0, MAX(coklit_end) AS e1 FROM {_ELECTIONS} WHERE regency_id = %s) "
         "AS p"
@@ -257,14 +260,14 @@ def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
     regency = ".".join(code.split(".")[:2])
     db = router.db_for_read(TpsFigures)
     with prepared_cursor(connections[db]) as cursor:
-        cursor.execute(sql, [code, figures_param, drafts_param, regency])
+        cursor.execute(sql, [code, figures_param, *chain, code + ".%", regency])
         row = cursor.fetchone()
     if row is None:
         return None
-    parent_id, area_level, name, figures_version, drafts, drafts_at, *election = row
+    parent_id, area_level, name, figures_version, plenos, plenos_at, *election = row
     if area_level != level:  # never, as codes nest; but a wrong column must not go unnoticed
         return None
-    version = (int(figures_version or 0), drafts, str(drafts_at), *map(str, election))
+    version = (int(figures_version or 0), plenos, str(plenos_at), *map(str, election))
     return lambda: Area.from_db(db, _AREA_FIELDS, [code, parent_id, level, name]), version
 
 
@@ -298,7 +301,7 @@ def prepared_cursor(connection):
 
 
 _FIGURES = TpsFigures._meta.db_table
-_DRAFTS = DpsDraft._meta.db_table
+_PLENOS = Pleno._meta.db_table
 _AREAS = Area._meta.db_table
 _VERSIONS = AreaVersion._meta.db_table
 _AREA_FIELDS = ["code", "parent_id", "level", "name"]
@@ -312,11 +315,10 @@ class ChildRow:
     area: Area
     figures: dict
     behind: bool
-    draft_status: str = ""  # villages: the draft's status
-    draft_label: str = ""
-    draft_days: int | None = None  # villages: days at the current stage
-    draft_counts: list | None = None  # districts: [(status, label, count)]
-    draft_oldest: int | None = None  # districts: longest wait of a village not yet established
+    pleno_state: str = ""  # villages and districts: their own pleno's state
+    pleno_label: str = ""
+    pleno_days: int | None = None  # days at that state (None: never acted on)
+    pleno_held: int | None = None  # districts: villages whose pleno is held, of `villages`
     pantarlih: str = ""  # TPS: their names
 
     # Flat accessors for django-tables2 sorting.
@@ -346,10 +348,10 @@ def _days_since(stage_since: dt.datetime, clock: Clock) -> int:
 def children_rows(
     *, area: Area, clock: Clock, behind_only: bool = False, groups: list[dict] | None = None
 ) -> list[ChildRow]:
-    """The area's children with their figures, DPS draft state and exceptions.
+    """The area's children with their figures, pleno state and exceptions.
 
     A fixed number of queries: children (for a regency with their number of villages), their
-    summed figures (unless `groups` already holds them, see `live_figures`), and the drafts
+    summed figures (unless `groups` already holds them, see `live_figures`), and the plenos
     below (a regency: counted per district and state) or the pantarlih of a village's TPS.
     """
     child_col = _CHILD_COL.get(area.level)
@@ -369,48 +371,9 @@ def children_rows(
         f = by_code.get(child.code, zero)
         behind = expected is not None and f["target"] > 0 and f["ratio"] < expected
         rows.append(ChildRow(area=child, figures=f, behind=behind))
-    # Labels as text once, not a lazy translation per cell.
-    labels = {status: str(label) for status, label in DpsDraft.Status.choices}
-    if area.level == Area.Level.DISTRICT:
-        drafts = {
-            d.village_id: d
-            for d in DpsDraft.objects.filter(village__parent=area).only(
-                "village_id", "status", "stage_since"
-            )
-        }
-        district_labels = {s: draft_status_label(s, area.code) for s in labels}
-        for row in rows:
-            d = drafts.get(row.area.code)
-            status = d.status if d else DpsDraft.Status.DRAFT
-            # "Disetujui PPD" in Papua: one label for the district, not a lookup per cell.
-            row.draft_status, row.draft_label = status, district_labels[status]
-            row.draft_days = _days_since(d.stage_since, clock) if d else None
-    elif area.level == Area.Level.REGENCY:
-        # Drafts per district and state, and the oldest stage of each, counted by the database.
-        per_district: dict[str, dict[str, int]] = {}
-        oldest: dict[str, int] = {}
-        drafts = (
-            DpsDraft.objects.filter(village__code__startswith=area.code + ".")
-            .values_list("village__parent_id", "status")
-            .annotate(n=Count("village_id"), since=Min("stage_since"))
-            .order_by()
-        )
-        for district, status, n, since in drafts:
-            per_district.setdefault(district, {})[status] = n
-            if status != DpsDraft.Status.ESTABLISHED:
-                oldest[district] = max(oldest.get(district, 0), _days_since(since, clock))
-        for row in rows:
-            counts = per_district.get(row.area.code, {})
-            missing = row.area.villages - sum(counts.values())
-            if missing > 0:
-                counts[DpsDraft.Status.DRAFT] = counts.get(DpsDraft.Status.DRAFT, 0) + missing
-            row.draft_counts = [
-                (s, draft_status_label(s, row.area.code), counts[s])
-                for s in labels
-                if counts.get(s)
-            ]
-            row.draft_oldest = oldest.get(row.area.code)
-    elif area.level == Area.Level.VILLAGE:
+    if area.level in (Area.Level.DISTRICT, Area.Level.REGENCY):
+        _pleno_states(area, rows, clock)
+    if area.level == Area.Level.VILLAGE:
         names = pantarlih_names(codes=[c.code for c in children])
         for row in rows:
             row.pantarlih = ", ".join(names.get(row.area.code, []))
@@ -419,10 +382,44 @@ def children_rows(
     return rows
 
 
-def village_draft(*, village: Area) -> DpsDraft | None:
-    """The village's draft: its state and since when (not the frozen figures or snapshot)."""
+def _pleno_states(area: Area, rows: list[ChildRow], clock: Clock) -> None:
+    """Each child's own pleno (state, days at it) and, for a regency's districts, how many of
+    their villages have held theirs: two queries whatever the size (SPEC 7 "Bottlenecks")."""
+    stage = current_stage(area)
+    labels = {state: str(label) for state, label in Pleno.State.choices}
+    own = {
+        code: (state, since)
+        for code, state, since in Pleno.objects.filter(stage=stage, area__parent=area).values_list(
+            "area_id", "state", "state_since"
+        )
+    }
+    held: dict[str, int] = {}
+    if area.level == Area.Level.REGENCY:
+        held = dict(
+            Pleno.objects.filter(
+                stage=stage,
+                level=Area.Level.VILLAGE,
+                state=Pleno.State.SUDAH,
+                area__code__startswith=area.code + ".",
+            )
+            .values_list("area__parent_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    for row in rows:
+        state, since = own.get(row.area.code, (Pleno.State.BELUM, None))
+        row.pleno_state, row.pleno_label = state, labels[state]
+        row.pleno_days = _days_since(since, clock) if since else None
+        if area.level == Area.Level.REGENCY:
+            row.pleno_held = held.get(row.area.code, 0)
+
+
+def village_pleno(*, village: Area) -> Pleno | None:
+    """The village's pleno of the current stage: its state and since when (None: not acted on)."""
     return (
-        DpsDraft.objects.filter(village=village).only("village_id", "status", "stage_since").first()
+        Pleno.objects.filter(stage=current_stage(village), area=village)
+        .only("area_id", "state", "state_since", "stage", "ba_number")
+        .first()
     )
 
 

@@ -450,9 +450,16 @@ def simulate_coklit(
     return {"sent": sent, "accepted": accepted, "batches": batches, "finished": not active}
 
 
-# Villages the demo walks along the DPS chain, so that every role finds something to act on:
-# (stage, index of the district, index of the village in it), in code order.
-WORKFLOW_DEMO = [("ready", 0, 0), ("submitted", 0, 1), ("approved", 0, 2), ("established", 1, 0)]
+# The demo's plenos (SPEC 8), so that every role finds its next step: in the first district the
+# first village is complete but for three late new voters (its PPS verifies them, then holds its
+# pleno), the second village's pleno was returned by the PPK with this reason, the third and
+# fourth are held and the rest are still in coklit; every other district has held its PPK pleno.
+# The PPK of the first district holds its pleno once all its villages have held theirs, and then
+# the KPU's pleno is ready.
+RETURN_REASON = (
+    "Jumlah TMS pada rekap TPS 001 tidak sama dengan formulir Model A-Daftar Perubahan; "
+    "periksa lagi, lalu laksanakan pleno ulang."
+)
 
 
 def _late_ids(seed: int) -> list[str]:
@@ -462,88 +469,107 @@ def _late_ids(seed: int) -> list[str]:
 
 
 def seed_workflow(*, regency: Area, seed: int = 1) -> list[tuple[Area, str]]:
-    """Walk a few villages along the chain through the real services, as their officers would.
+    """Walk the areas along the plenos through the real services, as their officers would.
 
-    The first village is complete and verified but for three new voters found late: its PPS
-    verifies them and submits, its PPK approves, the KPU establishes (the demo of SPEC 8).
-    Others wait at "submitted" (the PPK's inbox), "approved" (the KPU's) and "established".
-    A second run leaves villages already past the draft stage as they are.
+    Returns each area walked and where it stands: `ready`, `returned`, `held` (a village),
+    `district held`. A second run leaves areas that have a pleno as they are.
     """
-    from coklit import services
-    from coklit.models import CoklitEvent, DpsDraft
+    from coklit import plenos
 
     pemilihan = Pemilihan.objects.filter(regency=regency).first()
-    rng = random.Random(f"{seed}:workflow")
+    if pemilihan is None:
+        return []
+    year = pemilihan.coklit_start.year
+    walked: list[tuple[Area, str]] = []
     districts = list(Area.objects.filter(parent=regency).order_by("code"))
-    walked = []
-    for stage, d, v in WORKFLOW_DEMO:
-        villages = (
-            list(Area.objects.filter(parent=districts[d]).order_by("code"))
-            if d < len(districts)
-            else []
-        )
-        if v >= len(villages):
+    for d, district in enumerate(districts):
+        villages = list(Area.objects.filter(parent=district).order_by("code"))
+        all_held = True
+        for v, village in enumerate(villages):
+            if d == 0 and v >= 4:
+                all_held = False  # still in coklit: the simulator's villages
+                continue
+            role = "ready" if (d, v) == (0, 0) else "returned" if (d, v) == (0, 1) else "held"
+            state = _walk_village(village, role, seed=seed, year=year, pemilihan=pemilihan)
+            if state == "skipped":
+                return walked
+            walked.append((village, state))
+            all_held = all_held and state == "held"
+        if d == 0 or not all_held:
             continue
-        village = villages[v]
-        draft = DpsDraft.objects.filter(village=village).first()
-        if draft and draft.status != DpsDraft.Status.DRAFT:
-            walked.append((village, draft.status))
-            continue
-        if stage == "ready" and CoklitEvent.objects.filter(id__in=_late_ids(seed)).exists():
-            walked.append((village, "ready"))  # walked by an earlier run
-            continue
-        if "skipped" in seed_progress(regency=regency, share=1.0, seed=seed, within=village.code):
-            return walked
-        user = {
-            r: User.objects.get(username=demo_username(r, c))
-            for r, c in [
-                (Role.PPS, village.code),
-                (Role.PPK, districts[d].code),
-                (Role.KPU, regency.code),
-            ]
-        }
-        waiting = TpsFigures.objects.filter(village_code=village.code, pending__gt=0)
-        for row in waiting.select_related("tps").order_by("tps_id"):
-            services.tps_queue_approve_all(tps=row.tps, by=user[Role.PPS])
-        pending = CoklitEvent.objects.filter(
-            tps__parent=village, stands=True, verification=Voter.Verification.PENDING
-        )
-        for event in pending:  # conflicts are left out of "approve all"
-            services.event_verify(event=event, by=user[Role.PPS], decision="approve")
-        if stage == "ready":
-            tps = Area.objects.filter(parent=village).order_by("code").first()
-            factory = VoterFactory(seed=f"{seed}:late", voting_day=pemilihan.voting_day)
-            now = timezone.now()
-            late = [
-                coklit_event(
-                    rng,
-                    voter=None,
-                    recorded_at=now - dt.timedelta(hours=i + 1),
-                    other_tps=[],
-                    factory=factory,
-                    village=village,
-                )
-                | {"id": event_id}
-                for i, event_id in enumerate(_late_ids(seed))
-            ]
-            pantarlih = User.objects.get(username=demo_username(Role.PANTARLIH, tps.code))
-            sync.sync_batch(tps=tps, user=pantarlih, events=late, app_version="demo-seed")
-            walked.append((village, "ready"))
-            continue
-        year = pemilihan.coklit_start.year
-        services.dps_draft_submit(
-            village=village,
-            by=user[Role.PPS],
-            ba_number=f"01/BA/PPS/{year}",
-            note="Rapat pleno PPS menetapkan draf DPS.",
-        )
-        if stage in ("approved", "established"):
-            services.dps_draft_approve(
-                village=village, by=user[Role.PPK], ba_number=f"02/BA/PPK/{year}"
+        pleno = plenos.pleno_for(area=district)
+        if not pleno.is_held:
+            plenos.pleno_hold(
+                area=district,
+                by=_demo_user(Role.PPK, district.code),
+                ba_number=f"{d + 1:02d}/PL.01.2-BA/{district.code}/{year}",
+                place=f"Kantor {district.title}",
+                attendees="Ketua dan anggota PPK\nPanwaslu Kecamatan\nPPS se-kecamatan",
+                note="Rekapitulasi DPHP tingkat kecamatan.",
             )
-        if stage == "established":
-            services.dps_draft_establish(
-                village=village, by=user[Role.KPU], ba_number=f"03/BA/KPU/{year}"
-            )
-        walked.append((village, stage))
+        walked.append((district, "district held"))
     return walked
+
+
+def _demo_user(role: Role, code: str) -> User:
+    return User.objects.get(username=demo_username(role, code))
+
+
+def _walk_village(village: Area, role: str, *, seed: int, year: int, pemilihan) -> str:
+    """Complete and verify one village's coklit, then leave it `ready` (three late new voters
+    wait), `held` or `returned` (held, then returned by the PPK with a reason)."""
+    from coklit import plenos, services
+    from coklit.models import CoklitEvent
+
+    pleno = plenos.pleno_for(area=village)
+    if pleno.pk and pleno.state != plenos.BELUM:
+        return "held" if pleno.is_held else "returned"
+    if role == "ready" and CoklitEvent.objects.filter(id__in=_late_ids(seed)).exists():
+        return "ready"  # walked by an earlier run
+    regency = Area.objects.get(code=village.regency_code)
+    if "skipped" in seed_progress(regency=regency, share=1.0, seed=seed, within=village.code):
+        return "skipped"
+    pps = _demo_user(Role.PPS, village.code)
+    waiting = TpsFigures.objects.filter(village_code=village.code, pending__gt=0)
+    for row in waiting.select_related("tps").order_by("tps_id"):
+        services.tps_queue_approve_all(tps=row.tps, by=pps)
+    pending = CoklitEvent.objects.filter(
+        tps__parent=village, stands=True, verification=Voter.Verification.PENDING
+    )
+    for event in pending:  # conflicts are left out of "approve all"
+        services.event_verify(event=event, by=pps, decision="approve")
+    if role == "ready":
+        rng = random.Random(f"{seed}:workflow")
+        tps = Area.objects.filter(parent=village).order_by("code").first()
+        factory = VoterFactory(seed=f"{seed}:late", voting_day=pemilihan.voting_day)
+        now = timezone.now()
+        late = [
+            coklit_event(
+                rng,
+                voter=None,
+                recorded_at=now - dt.timedelta(hours=i + 1),
+                other_tps=[],
+                factory=factory,
+                village=village,
+            )
+            | {"id": event_id}
+            for i, event_id in enumerate(_late_ids(seed))
+        ]
+        pantarlih = _demo_user(Role.PANTARLIH, tps.code)
+        sync.sync_batch(tps=tps, user=pantarlih, events=late, app_version="demo-seed")
+        return "ready"
+    plenos.pleno_hold(
+        area=village,
+        by=pps,
+        ba_number=f"{village.code.rsplit('.', 1)[1]}/PL.01.2-BA/PPS/{year}",
+        place=f"Kantor {village.title}",
+        attendees="Ketua dan anggota PPS\nPanwaslu Kelurahan/Desa\nPantarlih",
+        note="Rekapitulasi DPHP tingkat kelurahan/desa.",
+    )
+    if role == "returned":
+        district = Area.objects.get(code=village.parent_id)
+        plenos.pleno_return(
+            area=village, by=_demo_user(Role.PPK, district.code), note=RETURN_REASON
+        )
+        return "returned"
+    return "held"

@@ -10,14 +10,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from coklit import figures, selectors
+from coklit import figures, plenos, selectors
 from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
-from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, DpsDraft, TpsFigures, Voter
+from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter
 from kpu.models import Area, Pemilihan
 
 # Recaps exist for the areas that sign one (KPU, PPK/PPD, PPS). A TPS has no children and no
@@ -84,6 +84,17 @@ def current_stage(*, area: Area) -> str:
 
     The one place that decides it: every recap, list and title reads the stage from here.
     """
+    from coklit.models import Pleno
+
+    held = set(
+        Pleno.objects.filter(area_id=area.regency_code, state=Pleno.State.SUDAH).values_list(
+            "stage", flat=True
+        )
+    )
+    if Pleno.Stage.DPSHP in held:
+        return "dpt"
+    if Pleno.Stage.DPHP in held:
+        return "dps"
     return "dphp"
 
 
@@ -184,82 +195,16 @@ class Rekap:
     paper: str = "a4"
 
 
-# --- Figures as filed: a village whose DPS draft is submitted or beyond shows its frozen figures.
-
-
-def _frozen_village(frozen: dict) -> dict[str, int]:
-    """The village totals held in a draft's `frozen` JSON (`{"village": {...}, "tps": {...}}`,
-    as `services.dps_draft_submit` writes it); anything else in the JSON is ignored.
-    """
-    src = frozen.get("village") if isinstance(frozen.get("village"), dict) else {}
-    return {k: int(v) for k, v in src.items() if k in FIGURE_FIELDS or k == "tps_count"}
-
-
-def _frozen_tps(frozen: dict) -> dict[str, dict[str, int]]:
-    """Per-TPS figures in a draft's `frozen` JSON, when it holds them (`{"tps": {code: {...}}}`)."""
-    per_tps = frozen.get("tps") or {}
-    if not isinstance(per_tps, dict):
-        return {}
-    return {
-        code: {k: int(v) for k, v in figs.items() if k in FIGURE_FIELDS or k == "tps_count"}
-        for code, figs in per_tps.items()
-        if isinstance(figs, dict)
-    }
-
-
-def _locked_drafts(area: Area) -> list[DpsDraft]:
-    """Drafts within the area that are submitted, approved or established and hold figures.
-
-    A returned or reopened draft is editable again: its voters are the truth, not the freeze.
-    """
-    if area.level == Area.Level.VILLAGE:
-        scope = Q(village_id=area.code)
-    else:
-        scope = Q(village__code__startswith=area.code + ".")
-    return [
-        d
-        for d in DpsDraft.objects.filter(scope, status__in=DpsDraft.LOCKED).exclude(frozen={})
-        if isinstance(d.frozen, dict)
-    ]
+# --- Figures as filed.
 
 
 def children_figures_as_filed(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
-    """`selectors.children_figures`, with villages whose DPS draft is locked at their frozen
-    figures: what was submitted is what the recap of the district and regency shows.
+    """The children's figures as their committees recap them: the live sums of the TPS rows.
 
-    District and regency rows move by (frozen - live) of each locked village inside them; a
-    village's own TPS rows take the per-TPS figures of the freeze when it holds them.
+    A held pleno locks its villages' voters (coklit.plenos), so the figures of a held village
+    are the ones of its pleno until it is returned; the pleno's own snapshot is issue 12's.
     """
-    children = selectors.children_figures(area=area)
-    drafts = _locked_drafts(area)
-    if not drafts:
-        return children
-    rows = {child.code: dict(figs) for child, figs in children}
-    if area.level == Area.Level.VILLAGE:
-        per_tps = _frozen_tps(drafts[0].frozen)
-        for code, figs in per_tps.items():
-            if code in rows:
-                rows[code].update(figs)
-    else:
-        codes = [d.village_id for d in drafts]
-        live = {
-            r.pop("village_code"): r
-            for r in TpsFigures.objects.filter(village_code__in=codes)
-            .values("village_code")
-            .annotate(**{k: Sum(k) for k in FIGURE_FIELDS})
-            .order_by()
-        }
-        depth = area.code.count(".") + 2  # parts in a child's code
-        for draft in drafts:
-            child = ".".join(draft.village_id.split(".")[:depth])
-            if child not in rows:
-                continue
-            frozen = _frozen_village(draft.frozen)
-            now = live.get(draft.village_id, {})
-            for k, v in frozen.items():
-                if k != "tps_count":
-                    rows[child][k] = rows[child].get(k, 0) + v - (now.get(k) or 0)
-    return [(child, rows[child.code]) for child, _ in children]
+    return selectors.children_figures(area=area)
 
 
 # --- The recap.
@@ -582,7 +527,7 @@ class DpsList:
     day: dt.date
     title: str
     subtitle: str
-    status: str  # the village's DPS draft state, so a draft is never taken for the final list
+    status: str  # the village pleno's state: a list before its pleno is not the final one
     as_of: str
     sheets: list[DpsSheet]
     signature: Signature
@@ -687,8 +632,8 @@ class StageNotReached(Exception):
 
 def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
     """The list of the stage of a TPS, or of a village with one sheet per TPS (rows made while
-    writing). `tahap` names another stage; until the pleno snapshots land, only the current
-    stage has a list (a later one raises StageNotReached)."""
+    writing). `tahap` names another stage; until the pleno snapshots land (issue 12) only the
+    current stage has a list: another raises StageNotReached."""
     current = current_stage(area=area)
     if tahap and tahap in STAGES and tahap != current:
         raise StageNotReached(tahap)
@@ -698,8 +643,8 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
     day = today_for(pemilihan)
     voting_day = pemilihan.voting_day if pemilihan else day
     tps_list = list(selectors.area_children(area=area)) if area is village else [area]
-    draft = DpsDraft.objects.filter(village=village).first()
-    status = draft.status_label if draft else DpsDraft.Status.DRAFT.label
+    pleno = plenos.pleno_for(area=village)
+    status = f"{plenos.pleno_name(village.level, pleno.stage)}: {pleno.state_label.lower()}"
     base = _heading(village)
     counters = {t.code: Counter() for t in tps_list}
     return DpsList(

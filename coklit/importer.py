@@ -6,7 +6,7 @@ SPEC 5 is the contract. The shape of an import:
    openpyxl on 100,000 rows), header row first, columns matched case-insensitively;
 2. check every row on its own (`_parse_row`) and against the file (NIK twice);
 3. inside one transaction: check against the database (unknown village, a NIK already in the
-   same TPS, a locked DPS draft), create the TPS, insert the voters (COPY on PostgreSQL,
+   same TPS, a village held by a pleno), create the TPS, insert the voters (COPY on PostgreSQL,
    bulk_create elsewhere), flag the suspicious (`row_flags`, NIK in another TPS, TPS over 600)
    and add the voters' contributions to the TPS figures.
 
@@ -14,9 +14,7 @@ Any bad row rejects the whole file with one line per bad row, so an officer fixe
 imports it again; a half-imported list would be worse than none.
 """
 
-import csv
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import DpsDraft, Flag, Voter
+from coklit.models import Flag, Voter
+from coklit.plenos import lock_messages
+from kpu import uploads
 from kpu.models import Area, Pemilihan, audit
 from kpu.scoping import CODE as AREA_CODE
 from kpu.services import DomainError
@@ -116,20 +116,14 @@ class _Row:
 def read_table(path: str | Path) -> list[tuple[int, list]]:
     """The rows of the file's first sheet as (spreadsheet row number, cells), header first.
 
-    XLSX/XLS/ODS go through python-calamine (cells are str, float, bool, date, datetime);
-    anything else is read as CSV text: UTF-8 with or without BOM, `;`, `,` or tab separated.
+    The file is inspected first (kpu/uploads.py: size, zip entries, the sheet's rows and
+    columns, NUL bytes), so no parser ever sees a file that would take the process down.
+    XLSX goes through python-calamine (cells are str, float, bool, date, datetime); anything
+    else is read as CSV text: UTF-8 with or without BOM, `;`, `,` or tab separated.
     Empty rows are dropped, but row numbers stay those the spreadsheet shows.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            magic = f.read(8)
-    except OSError as exc:
-        raise DomainError(
-            _("Berkas %(path)s tidak bisa dibaca: %(err)s") % {"path": path, "err": exc.strerror}
-        ) from exc
-    # XLSX/ODS are zip files; XLS is an OLE2 compound document.
-    if magic.startswith(b"PK\x03\x04") or magic.startswith(b"\xd0\xcf\x11\xe0"):
+    if uploads.inspect_upload(path, limits=uploads.VOTER_LIST) == uploads.XLSX:
         return _read_workbook(path)
     return _read_csv(path)
 
@@ -162,8 +156,8 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
         ) from exc
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(i + 1, row) for i, row in enumerate(reader) if "".join(row).strip()]
+    table = uploads.read_csv(text, delimiter=delimiter, limits=uploads.VOTER_LIST)
+    return [(i + 1, row) for i, row in enumerate(table) if "".join(row).strip()]
 
 
 # --- checking one row -----------------------------------------------------------------------
@@ -479,7 +473,7 @@ def _import_rows(rows: list[_Row], errors: list[RowError], *, by, source: str) -
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
-    # Villages: known, and not behind a DPS draft that is already on its way up.
+    # Villages: known, and not held by a pleno (coklit.plenos: the one rule of the lock).
     codes = {r.village for r in rows}
     villages = {
         a.code: a
@@ -487,11 +481,8 @@ def _import_rows(rows: list[_Row], errors: list[RowError], *, by, source: str) -
             "code", "parent_id", "level", "name"
         )
     }
-    locked = set(
-        DpsDraft.objects.filter(village_id__in=villages, status__in=DpsDraft.LOCKED).values_list(
-            "village_id", flat=True
-        )
-    )
+    # Share-locked to the end of the import: a pleno held meanwhile waits for it (SPEC 8).
+    locked = lock_messages(villages, lock="share")
     for r in rows:
         if r.village not in villages:
             errors.append(
@@ -506,8 +497,7 @@ def _import_rows(rows: list[_Row], errors: list[RowError], *, by, source: str) -
                 RowError(
                     r.line,
                     "village",
-                    _("DPS %(v)s sudah diajukan atau ditetapkan: daftarnya tidak bisa diubah")
-                    % {"v": r.village},
+                    locked[r.village],
                 )
             )
 

@@ -1,4 +1,4 @@
-"""Voters, the coklit event log, figures kept per TPS, and the DPS draft of each village."""
+"""Voters, the coklit event log, figures kept per TPS, and the plenos (SPEC 8)."""
 
 import uuid
 
@@ -253,43 +253,111 @@ class DailyProgress(models.Model):
         ]
 
 
-class DpsDraft(models.Model):
-    """The DPS draft of one village and where it stands in the approval chain (SPEC 8)."""
+class Pleno(models.Model):
+    """One rapat pleno terbuka: a (stage, area) of a village, a district or a regency (SPEC 8).
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draf")
-        SUBMITTED = "submitted", _("Diajukan")
-        APPROVED = "approved", _("Disetujui PPK")
-        RETURNED = "returned", _("Dikembalikan")
-        ESTABLISHED = "established", _("Ditetapkan")
+    Rows are made on first use (`coklit.plenos`): no row is a pleno not held yet (`belum`).
+    A held village pleno, or any held pleno above it, locks the village's voters; the rules
+    (who may act, from which state, what it needs) are the table in `coklit.plenos`.
+    Issue 12's snapshot hangs off the hold in the history (`PlenoEvent`, action `hold`).
+    """
 
-    # While a draft is in these states, the village's voters do not change (SPEC 8).
-    LOCKED = (Status.SUBMITTED, Status.APPROVED, Status.ESTABLISHED)
+    class Stage(models.TextChoices):
+        # The order is the order of the stages: reopen acts on the last one the KPU has held.
+        DPHP = "dphp", _("DPHP → DPS")
+        DPSHP = "dpshp", _("DPSHP → DPT")
 
-    village = models.OneToOneField(
-        Area, primary_key=True, on_delete=models.PROTECT, related_name="dps_draft"
-    )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    stage_since = models.DateTimeField(default=timezone.now)
+    class State(models.TextChoices):
+        BELUM = "belum", _("Belum pleno")
+        SUDAH = "sudah", _("Sudah pleno")
+        DIKEMBALIKAN = "dikembalikan", _("Dikembalikan")
+
+    stage = models.CharField(max_length=5, choices=Stage.choices, default=Stage.DPHP)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="plenos")
+    # The area's level (village, district, regency), kept for the inboxes' queries.
+    level = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.BELUM)
+    state_since = models.DateTimeField(default=timezone.now)
+    # The last hold's record (also in the history): what the berita acara prints.
     ba_number = models.CharField(max_length=100, blank=True)
+    sk_number = models.CharField(max_length=100, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    attendees = models.TextField(blank=True, help_text="One per line: name and capacity")
     note = models.TextField(blank=True)
-    # Figures of the village at submission (frozen) and voter outcomes at the last approval.
-    frozen = models.JSONField(default=dict, blank=True)
-    approved_snapshot = models.JSONField(default=dict, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The last return or reopen: what the committee below reads on its page.
+    returned_note = models.TextField(blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status in self.LOCKED
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "area"], name="coklit_pleno_one_per_area"),
+            models.CheckConstraint(
+                condition=~models.Q(state="sudah") | ~models.Q(ba_number=""),
+                name="coklit_pleno_held_has_ba",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="sudah", level=2) | ~models.Q(sk_number=""),
+                name="coklit_pleno_regency_held_has_sk",
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "state"], name="coklit_pleno_level_state")]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.area_id} {self.state}"
 
     @property
-    def status_label(self) -> str:
-        return draft_status_label(self.status, self.village_id)
+    def is_held(self) -> bool:
+        return self.state == self.State.SUDAH
+
+    @property
+    def state_label(self) -> str:
+        return str(self.State(self.state).label)
 
 
-def draft_status_label(status: str, village_code: str) -> str:
-    """A draft's state as shown: approved by the PPK, or by the PPD in Papua (SPEC 3)."""
-    label = str(DpsDraft.Status(status).label)
-    if status == DpsDraft.Status.APPROVED and (village_code or "").startswith("9"):
-        return label.replace("PPK", "PPD")
-    return label
+class PlenoEvent(models.Model):
+    """The history of a pleno: each hold, return and reopen, append-only (SPEC 8).
+
+    A reopen writes one row on each pleno it undoes (village, district, regency), `cause` naming
+    the village it was for. Issue 12's snapshot is a model with a one-to-one to the hold's row.
+    """
+
+    class Action(models.TextChoices):
+        HOLD = "hold", _("pleno")
+        RETURN = "return", _("dikembalikan")
+        REOPEN = "reopen", _("dibuka kembali")
+
+    pleno = models.ForeignKey(Pleno, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(max_length=6, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16, blank=True)
+    state_from = models.CharField(max_length=12)
+    state_to = models.CharField(max_length=12)
+    ba_number = models.CharField(max_length=100, blank=True)
+    sk_number = models.CharField(max_length=100, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    attendees = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    cause = models.CharField(max_length=20, blank=True, help_text="Reopen: the village's code")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["pleno", "at"], name="coklit_plenoevent_pleno_at")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The pleno history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The pleno history is append-only.")

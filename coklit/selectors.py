@@ -5,7 +5,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,13 +14,11 @@ from coklit.models import (
     FIGURE_FIELDS,
     TMS_REASONS,
     CoklitEvent,
-    DpsDraft,
     Flag,
     TpsFigures,
     Voter,
-    draft_status_label,
 )
-from kpu.models import ZONES, Area, AuditEntry, Pemilihan, Role, role_label, zone_for_province
+from kpu.models import ZONES, Area, AuditEntry, Pemilihan, role_label, zone_for_province
 
 
 def area_breadcrumbs(*, area: Area) -> list[Area]:
@@ -70,7 +67,7 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
     return [(child, by_code.get(child.code, zero)) for child in area_children(area=area)]
 
 
-# --- Verification and DPS drafts (SPEC 8) ---------------------------------------------------------
+# --- Verification and plenos (SPEC 8) ---------------------------------------------------------
 
 
 def area_tz(area: Area) -> zoneinfo.ZoneInfo:
@@ -83,80 +80,11 @@ def area_zone(area: Area) -> str:
 
 
 def days_at_stage(since: dt.datetime, area: Area) -> int:
-    """Whole days a draft has waited at its stage, counted in the election's calendar."""
+    """Whole days an area has waited at its pleno state, counted in the election's calendar."""
     tz = area_tz(area)
     return (
         timezone.localtime(timezone.now(), tz).date() - timezone.localtime(since, tz).date()
     ).days
-
-
-def dps_draft_of(*, village: Area) -> DpsDraft:
-    """The village's draft; an unsaved `draft` when nobody has acted on it yet (rows are lazy)."""
-    return DpsDraft.objects.filter(village=village).first() or DpsDraft(village=village)
-
-
-def village_figures(
-    village: Area, *, draft: DpsDraft | None = None, live: dict | None = None
-) -> dict[str, int]:
-    """The figures to show for a village: the ones frozen at submission while its draft is
-    locked (SPEC 8), else the live sums of its TPS rows (`live`: those sums, when the caller
-    has them already, as `area_figures` gives them)."""
-    if draft is None:
-        draft = DpsDraft.objects.filter(village=village).only("status", "frozen").first()
-    if draft and draft.is_locked and draft.frozen.get("village"):
-        return dict(draft.frozen["village"])
-    return dict(live) if live is not None else area_figures(area=village)
-
-
-def village_tps_figures(village: Area) -> list[tuple[Area, dict[str, int]]]:
-    """Like `children_figures` for a village, from the frozen figures while it is locked."""
-    live = children_figures(area=village)
-    draft = DpsDraft.objects.filter(village=village).only("status", "frozen").first()
-    if not (draft and draft.is_locked and draft.frozen.get("tps")):
-        return live
-    frozen = draft.frozen["tps"]
-    return [(tps, dict(frozen.get(tps.code, figs))) for tps, figs in live]
-
-
-def village_snapshot(*, village: Area) -> dict[str, list]:
-    """{voter id: [status, TMS reason, DPS TPS]} of every voter of the village."""
-    rows = (
-        Voter.objects.filter(village=village)
-        .order_by("pk")
-        .values_list("pk", "status", "tms_reason", "dps_tps_id", "tps_id", "verification")
-    )
-    return {
-        str(pk): [st, reason, _dps_code(st, reason, dps, tps, ver)]
-        for pk, st, reason, dps, tps, ver in rows
-    }
-
-
-def _dps_code(status, reason, dps_tps, tps, verification) -> str | None:
-    probe = Voter(
-        status=status, tms_reason=reason, dps_tps_id=dps_tps, tps_id=tps, verification=verification
-    )
-    return figures.dps_tps_of(probe)
-
-
-@dataclass
-class Change:
-    voter: Voter
-    before: list | None  # None: the voter was not there at approval (a new voter)
-    after: list
-
-
-def changed_since_approval(*, draft: DpsDraft) -> list[Change]:
-    """Voters whose [status, reason, DPS TPS] differ from the snapshot of the last approval."""
-    if not draft.approved_snapshot:
-        return []
-    snapshot = draft.approved_snapshot
-    now = village_snapshot(village=draft.village)
-    ids = [int(pk) for pk, row in now.items() if snapshot.get(pk) != row]
-    gone = [pk for pk in snapshot if pk not in now]
-    voters = {v.pk: v for v in Voter.objects.filter(pk__in=ids).select_related("tps")}
-    out = [Change(voters[i], snapshot.get(str(i)), now[str(i)]) for i in ids if i in voters]
-    out += [Change(Voter(pk=int(pk), nama="?"), snapshot[pk], []) for pk in gone]
-    return sorted(out, key=lambda c: (c.voter.tps_id or "", c.voter.nama))
 
 
 @dataclass
@@ -313,138 +241,13 @@ def queue_counts(*, village: Area) -> dict:
     }
 
 
-@dataclass
-class DraftRow:
-    village: Area
-    draft: DpsDraft
-    days: int | None
-    figures: dict
-
-
-def drafts_in_area(*, area: Area, statuses: tuple[str, ...] | None = None) -> list[DraftRow]:
-    """The DPS draft of every village within an area, with days waiting at its stage.
-
-    Three queries whatever the size: villages, drafts, figures summed per village.
-    """
-    if area.level == Area.Level.VILLAGE:
-        villages = [area]
-    else:
-        villages = list(
-            Area.objects.filter(
-                level=Area.Level.VILLAGE, code__startswith=area.code + "."
-            ).order_by("code")
-        )
-    codes = [v.code for v in villages]
-    drafts = {d.village_id: d for d in DpsDraft.objects.filter(village_id__in=codes)}
-    sums = {
-        r.pop("village_code"): r
-        for r in TpsFigures.objects.filter(village_code__in=codes)
-        .values("village_code")
-        .annotate(
-            target_l=Sum("target_l"),
-            target_p=Sum("target_p"),
-            done=Sum("done"),
-            pending=Sum("pending"),
-            conflicts=Sum("conflicts"),
-        )
-        .order_by()
-    }
-    zero = {"target_l": 0, "target_p": 0, "done": 0, "pending": 0, "conflicts": 0}
-    rows = []
-    for v in villages:
-        draft = drafts.get(v.code) or DpsDraft(village=v)
-        if statuses and draft.status not in statuses:
-            continue
-        waiting = not draft._state.adding
-        figs = dict(sums.get(v.code, zero))
-        figs["target"] = figs["target_l"] + figs["target_p"]
-        figs["percent"] = percent(figs["done"], figs["target"])
-        rows.append(
-            DraftRow(v, draft, days_at_stage(draft.stage_since, v) if waiting else None, figs)
-        )
-    return rows
-
-
-def inbox(
-    *,
-    user,
-    area: Area | None = None,
-    draft: DpsDraft | None = None,
-    figures: dict | None = None,
-) -> dict:
-    """What waits for this user: PPK the submitted drafts of its district, KPU the approved
-    drafts of its regency (oldest first, with days waiting), PPS its queue and draft state.
-
-    What the caller has already, to save queries: `area` the user's own area; for a PPS, `draft`
-    its village's draft (as `dps_draft_of`) and `figures` its live sums (as `area_figures`)."""
-    if area is None or area.code != user.area_id:
-        area, draft, figures = user.area, None, None
-    if user.role == Role.PPK:
-        waiting = DpsDraft.Status.SUBMITTED
-    elif user.role == Role.KPU:
-        waiting = DpsDraft.Status.APPROVED
-    elif user.role == Role.PPS:
-        draft = draft if draft is not None else dps_draft_of(village=area)
-        counts = figures if figures is not None else area_figures(area=area)
-        return {
-            "role": user.role,
-            "draft": draft,
-            "days": days_at_stage(draft.stage_since, area)
-            if draft.pk and not draft._state.adding
-            else None,
-            "pending": counts["pending"],
-            "conflicts": counts["conflicts"],
-        }
-    else:
-        return {"role": user.role}
-    # Plain values, not model rows (never the frozen figures or snapshot: a village's snapshot
-    # holds every voter), and one zone: the user's whole area lies in one province.
-    drafts = (
-        DpsDraft.objects.filter(status=waiting, village__code__startswith=area.code + ".")
-        .order_by("stage_since")
-        .values_list("village_id", "village__level", "village__name", "ba_number", "stage_since")
-    )
-    tz = area_tz(area)
-    today = timezone.localtime(timezone.now(), tz).date()
-    label = draft_status_label(waiting, area.code)  # PPD in Papua
-    url_before, _code, url_after = reverse("coklit-area", args=["__area__"]).partition("__area__")
-    rows = [
-        InboxRow(
-            village_id=code,
-            title=Area(code=code, level=level, name=name).title,
-            url=url_before + code + url_after,
-            status=waiting,
-            status_label=label,
-            ba_number=ba_number,
-            days=(today - timezone.localtime(since, tz).date()).days,
-        )
-        for code, level, name, ba_number, since in drafts
-    ]
-    return {"role": user.role, "waiting_status": waiting, "rows": rows}
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    """A draft waiting for the user, as the inbox shows it."""
-
-    village_id: str
-    title: str
-    url: str
-    status: str
-    status_label: str
-    ba_number: str
-    days: int
-
-
 AUDIT_LABELS = {
     "verify_approve": _("menyetujui hasil coklit"),
     "verify_reject": _("menolak hasil coklit"),
     "verify_approve_all": _("menyetujui semua hasil"),
-    "dps_submit": _("mengajukan draf DPS"),
-    "dps_approve": _("menyetujui draf DPS"),
-    "dps_return": _("mengembalikan draf DPS"),
-    "dps_establish": _("menetapkan DPS"),
-    "dps_reopen": _("membuka kembali draf DPS"),
+    "pleno_hold": _("melaksanakan rapat pleno"),
+    "pleno_return": _("mengembalikan pleno"),
+    "pleno_reopen": _("membuka kembali pleno"),
     "nik_reveal": _("membuka NIK lengkap"),
 }
 
@@ -465,7 +268,7 @@ def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineE
     """The audit entries of a village and its TPS, newest first, times in the election zone."""
     qs = (
         # Only what this feature writes, all of it under the village's code: account actions
-        # (tokens, users) are not part of the DPS story.
+        # (tokens, users) are not part of the list's story.
         AuditEntry.objects.filter(area_code=village.code, action__in=list(AUDIT_LABELS))
         .select_related("user")
         .order_by("-at", "-pk")

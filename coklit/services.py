@@ -1,13 +1,13 @@
-"""State changes of coklit: verifying field results and the DPS draft approval chain (SPEC 8).
+"""State changes of coklit: verifying field results (SPEC 8). The plenos are in coklit.plenos.
 
-Every function here is atomic, locks the rows it decides on (the village's DPS draft first, then
+Every function here is atomic, locks the rows it decides on (the village's pleno row first, then
 voters, then events: one order everywhere, so two requests never deadlock), checks the actor's
 role and area, raises DomainError with a message an officer can act on, keeps the figures of the
 TPS in step in the same transaction, and writes the audit log.
 
-Why the draft row is locked first even by a verification: submitting a draft reads the queue
-size and freezes the figures. Holding the same row lock makes "verify" and "submit" strictly one
-after the other, so no result can slip into a village between the check and the freeze.
+Why the pleno row is locked first even by a verification: holding the pleno reads the queue
+size and the figures. Holding the same row lock makes "verify" and "hold" strictly one after the
+other, so no result can slip into a village between the check and the pleno.
 """
 
 import datetime as dt
@@ -16,65 +16,18 @@ import re
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from coklit import figures, selectors
-from coklit.models import CoklitEvent, DpsDraft, Voter
+from coklit import figures
+from coklit.models import CoklitEvent, Voter
+from coklit.plenos import lock_messages, village_editable_or_raise
 from coklit.voter_fields import CHANGEABLE
 from kpu.models import Area, Role, User, audit
 from kpu.scoping import can_act
-from kpu.services import DomainError
+from kpu.services import DomainError, Refused
 
-
-class Refused(DomainError):
-    """The actor may see the thing but their role may not do this (a 403, not a 404)."""
-
-
-STALE = gettext_noop("Draf DPS ini sudah berubah; muat ulang halaman.")
+__all__ = ["Refused", "lock_messages", "village_editable_or_raise"]
 
 V = Voter
-
-
-# --- the lock -----------------------------------------------------------------------------------
-
-
-def dps_draft_for_update(village: Area | str) -> DpsDraft:
-    """The village's draft, created on first use, locked for the rest of the transaction."""
-    code = village if isinstance(village, str) else village.code
-    DpsDraft.objects.get_or_create(village_id=code)
-    return DpsDraft.objects.select_for_update().select_related("village").get(pk=code)
-
-
-def lock_message(draft: DpsDraft) -> str:
-    """Why the voters of a locked village cannot change, and who can unlock it."""
-    village = draft.village.title
-    ppk = draft.village.district_committee  # PPD in Papua
-    if draft.status == DpsDraft.Status.SUBMITTED:
-        return _(
-            "Draf DPS %(village)s sudah diajukan ke %(ppk)s: data pemilih terkunci. "
-            "%(ppk)s dapat mengembalikan draf bila masih perlu diperbaiki."
-        ) % {"village": village, "ppk": ppk}
-    if draft.status == DpsDraft.Status.APPROVED:
-        return _(
-            "Draf DPS %(village)s sudah disetujui %(ppk)s: data pemilih terkunci. "
-            "KPU dapat membuka kembali draf dengan alasan."
-        ) % {"village": village, "ppk": ppk}
-    return _(
-        "Draf DPS %(village)s sudah ditetapkan KPU: data pemilih terkunci. "
-        "KPU dapat membuka kembali draf dengan alasan."
-    ) % {"village": village}
-
-
-def village_editable_or_raise(village: Area | str) -> DpsDraft:
-    """Lock the village's draft and refuse if it is submitted, approved or established.
-
-    Anything that changes a village's voters (verification here, the sync API) calls this
-    inside its transaction: the row lock orders it against a concurrent submission.
-    """
-    draft = dps_draft_for_update(village)
-    if draft.is_locked:
-        raise DomainError(lock_message(draft))
-    return draft
 
 
 # --- verification ---------------------------------------------------------------------------------
@@ -252,7 +205,7 @@ def event_verify(*, event: CoklitEvent, by: User, decision: str, note: str = "")
     """Approve or reject one result waiting in the PPS's queue (SPEC 8).
 
     Only a PPS of the event's village; the event must stand and wait for verification;
-    a rejection needs a note (the pantarlih reads it); refused while the draft is locked.
+    a rejection needs a note (the pantarlih reads it); refused while a pleno holds the village.
     """
     note = (note or "").strip()
     village = Area.objects.get(code=event.tps.parent_id)
@@ -358,229 +311,6 @@ def event_outcome_code(event: CoklitEvent, *, voter_status: str | None = None) -
     if event.outcome == CoklitEvent.Outcome.MS and event.changes:
         return "UBAH"
     return event.outcome
-
-
-# --- the DPS draft chain --------------------------------------------------------------------------
-
-S = DpsDraft.Status
-
-
-def _transition(
-    *,
-    village: Area,
-    by: User,
-    role: Role,
-    who: str,
-    sources: tuple[str, ...],
-    action: str,
-    note: str,
-    ba_number: str,
-    expected_status: str | None,
-    reason_required: bool = False,
-):
-    """Lock the draft, check actor, state and reason; the caller then changes and saves it."""
-    note, ba_number = (note or "").strip(), (ba_number or "").strip()
-    if not can_act(by, role, village):
-        raise Refused(who)
-    draft = dps_draft_for_update(village)
-    if expected_status and expected_status != draft.status:
-        raise DomainError(_(STALE))
-    if draft.status not in sources:
-        if expected_status:
-            raise DomainError(_(STALE))
-        # Without the state the user saw, a draft in another state was (almost always) just
-        # moved by someone else: say so (SPEC 8), and what it is now.
-        raise DomainError(
-            _(
-                "Draf DPS ini sudah berubah: kini berstatus %(status)s, tidak dapat "
-                "%(action)s. Muat ulang halaman."
-            )
-            % {"status": draft.status_label, "action": action}
-        )
-    if reason_required and not note:
-        raise DomainError(_("Alasan wajib diisi: tulis apa yang harus diperbaiki dan mengapa."))
-    return draft, note, ba_number
-
-
-def _save_transition(draft: DpsDraft, *, target: str, by: User, action: str, note, ba_number):
-    previous = draft.status
-    draft.status = target
-    draft.stage_since = timezone.now()
-    draft.note = note
-    if ba_number:
-        draft.ba_number = ba_number
-    draft.save()
-    audit(
-        user=by,
-        action=f"dps_{action}",
-        area_code=draft.village_id,
-        target=draft.village_id,
-        note=note,
-        ba_number=ba_number,
-        status_from=previous,
-        status_to=target,
-    )
-    return draft
-
-
-@transaction.atomic
-def dps_draft_submit(
-    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
-) -> DpsDraft:
-    """PPS submits the village's draft: needs 100% coklit and an empty queue; freezes figures."""
-    draft, note, ba_number = _transition(
-        village=village,
-        by=by,
-        role=Role.PPS,
-        who=_("Hanya PPS %(village)s yang dapat mengajukan draf DPS ini.")
-        % {"village": village.title},
-        sources=(S.DRAFT, S.RETURNED),
-        action=_("diajukan"),
-        note=note,
-        ba_number=ba_number,
-        expected_status=expected_status,
-    )
-    totals = selectors.area_figures(area=village)
-    target = totals["target_l"] + totals["target_p"]
-    if target == 0:
-        raise DomainError(
-            _("Belum ada pemilih di daftar kelurahan ini: draf tidak dapat diajukan.")
-        )
-    if totals["done"] < target:
-        raise DomainError(
-            _(
-                "Coklit belum 100%%: %(left)s dari %(target)s pemilih belum dicoklit. "
-                "Selesaikan coklit dulu, lalu ajukan lagi."
-            )
-            % {"left": target - totals["done"], "target": target}
-        )
-    if totals["pending"] or totals["conflicts"]:
-        raise DomainError(
-            _(
-                "Antrean verifikasi belum kosong: %(pending)s hasil menunggu verifikasi "
-                "(%(conflicts)s konflik). Selesaikan antrean dulu."
-            )
-            % {"pending": totals["pending"], "conflicts": totals["conflicts"]}
-        )
-    draft.frozen = {
-        "at": timezone.now().isoformat(),
-        "village": totals,
-        "tps": {child.code: figs for child, figs in selectors.children_figures(area=village)},
-    }
-    return _save_transition(
-        draft, target=S.SUBMITTED, by=by, action="submit", note=note, ba_number=ba_number
-    )
-
-
-@transaction.atomic
-def dps_draft_approve(
-    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
-) -> DpsDraft:
-    """PPK of the district approves a submitted draft; keeps a snapshot of every voter."""
-    draft, note, ba_number = _transition(
-        village=village,
-        by=by,
-        role=Role.PPK,
-        who=_("Hanya %(ppk)s %(district)s ini yang dapat menyetujui draf DPS %(village)s.")
-        % {
-            "ppk": village.district_committee,
-            "district": village.district_kind,
-            "village": village.title,
-        },
-        sources=(S.SUBMITTED,),
-        action=_("disetujui"),
-        note=note,
-        ba_number=ba_number,
-        expected_status=expected_status,
-    )
-    draft.approved_snapshot = selectors.village_snapshot(village=village)
-    return _save_transition(
-        draft, target=S.APPROVED, by=by, action="approve", note=note, ba_number=ba_number
-    )
-
-
-@transaction.atomic
-def dps_draft_return_(
-    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
-) -> DpsDraft:
-    """PPK returns a submitted draft to the PPS with a reason; the village is editable again."""
-    draft, note, ba_number = _transition(
-        village=village,
-        by=by,
-        role=Role.PPK,
-        who=_("Hanya %(ppk)s %(district)s ini yang dapat mengembalikan draf DPS %(village)s.")
-        % {
-            "ppk": village.district_committee,
-            "district": village.district_kind,
-            "village": village.title,
-        },
-        sources=(S.SUBMITTED,),
-        action=_("dikembalikan"),
-        note=note,
-        ba_number=ba_number,
-        expected_status=expected_status,
-        reason_required=True,
-    )
-    return _save_transition(
-        draft, target=S.RETURNED, by=by, action="return", note=note, ba_number=ba_number
-    )
-
-
-@transaction.atomic
-def dps_draft_establish(
-    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
-) -> DpsDraft:
-    """KPU establishes (menetapkan) an approved draft: final until reopened."""
-    draft, note, ba_number = _transition(
-        village=village,
-        by=by,
-        role=Role.KPU,
-        who=_("Hanya KPU yang dapat menetapkan draf DPS %(village)s.") % {"village": village.title},
-        sources=(S.APPROVED,),
-        action=_("ditetapkan"),
-        note=note,
-        ba_number=ba_number,
-        expected_status=expected_status,
-    )
-    return _save_transition(
-        draft, target=S.ESTABLISHED, by=by, action="establish", note=note, ba_number=ba_number
-    )
-
-
-@transaction.atomic
-def dps_draft_reopen(
-    *, village: Area, by: User, note: str = "", ba_number: str = "", expected_status=None
-) -> DpsDraft:
-    """KPU reopens an approved or established draft with a reason: back to `draft`.
-
-    The approval snapshot is kept, so the reopened draft shows what changed since then.
-    """
-    draft, note, ba_number = _transition(
-        village=village,
-        by=by,
-        role=Role.KPU,
-        who=_("Hanya KPU yang dapat membuka kembali draf DPS %(village)s.")
-        % {"village": village.title},
-        sources=(S.APPROVED, S.ESTABLISHED),
-        action=_("dibuka kembali"),
-        note=note,
-        ba_number=ba_number,
-        expected_status=expected_status,
-        reason_required=True,
-    )
-    draft.frozen = {}
-    return _save_transition(
-        draft, target=S.DRAFT, by=by, action="reopen", note=note, ba_number=ba_number
-    )
-
-
-DPS_ACTIONS = {
-    "submit": dps_draft_submit,
-    "approve": dps_draft_approve,
-    "return": dps_draft_return_,
-    "establish": dps_draft_establish,
-    "reopen": dps_draft_reopen,
-}
 
 
 # --- NIK reveal -----------------------------------------------------------------------------------

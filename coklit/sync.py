@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from coklit import figures, selectors
 from coklit.importer import MAX_AGE, VOTING_AGE, age_on, nik_flags
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, DpsDraft, Flag, Voter
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, Flag, Voter
+from coklit.plenos import lock_messages
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
@@ -59,12 +60,6 @@ MAX_NOTE = 2000
 # reset clock.
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 PAST_LIMIT = dt.timedelta(days=5 * 366)
-
-LOCKED_STATE = {
-    DpsDraft.Status.SUBMITTED: "diajukan",
-    DpsDraft.Status.APPROVED: "disetujui PPK",
-    DpsDraft.Status.ESTABLISHED: "ditetapkan",
-}
 
 PENDING = Voter.Verification.PENDING
 
@@ -117,14 +112,44 @@ def _encodes(text: str) -> bool:
 
 def unstorable(value: Any) -> bool:
     """Text anywhere in a JSON value that PostgreSQL cannot store: a NUL byte, or a lone UTF-16
-    surrogate (JSON allows "\\ud800"; no encoding can write it)."""
-    if isinstance(value, str):
-        return "\x00" in value or not (value.isascii() or _encodes(value))
-    if isinstance(value, dict):
-        return any(unstorable(k) or unstorable(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(unstorable(v) for v in value)
+    surrogate (JSON allows "\\ud800"; no encoding can write it). Iterative: a value nested
+    hundreds deep must not exhaust Python's stack (issue 15 item 6)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not (item.isascii() or _encodes(item)):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
     return False
+
+
+# An event is an object whose `changes` and `new_voter` hold plain values (a list at most, for
+# `disabilitas`): four levels of nesting is all a real one has.
+MAX_DEPTH = 4
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Does `value` nest objects or arrays more than `limit` levels? Iterative, stops early."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+# What ISO 8601 and PostgreSQL agree a time zone offset is on Earth (SPEC 6): -12:00..+14:00.
+# Python takes up to ±23:59 and PostgreSQL refused `+23:59` with an error that lost the batch.
+MIN_OFFSET = dt.timedelta(hours=-12)
+MAX_OFFSET = dt.timedelta(hours=14)
 
 
 def clean_app_version(value: str | None) -> str:
@@ -138,6 +163,10 @@ def parse_event(
     """Check one event on its own (no database): shape, codes, required parts."""
     if not isinstance(raw, dict):
         raise Rejected("Kejadian harus berupa objek JSON.")
+    if too_deep(raw):
+        raise Rejected(
+            f"Kejadian bersarang terlalu dalam (lebih dari {MAX_DEPTH} tingkat objek/array)."
+        )
     if unstorable(raw):
         raise Rejected("Teks kejadian berisi karakter yang tidak sah (NUL atau surrogate).")
     unknown = sorted(set(raw) - EVENT_KEYS)
@@ -221,6 +250,11 @@ def _parse_time(
     if timezone.is_naive(when):
         # A device without an offset keeps the local time of the election's zone.
         when = when.replace(tzinfo=tzinfo)
+    elif not MIN_OFFSET <= when.utcoffset() <= MAX_OFFSET:
+        raise Rejected(
+            "`recorded_at` memakai selisih zona waktu di luar -12:00..+14:00: periksa pengaturan "
+            "zona waktu perangkat."
+        )
     if when > now + FUTURE_TOLERANCE:
         raise Rejected("`recorded_at` ada di masa depan: periksa jam dan tanggal perangkat.")
     if when < earliest:
@@ -234,24 +268,6 @@ def _parse_time(
 def _result(raw: Any, status: str, error: str = "") -> dict:
     raw_id = raw.get("id") if isinstance(raw, dict) else None
     return {"id": str(raw_id) if raw_id is not None else None, "status": status, "error": error}
-
-
-def _draft_status(village_code: str) -> str:
-    """The state of the village's DPS draft, share-locked on PostgreSQL for the transaction.
-
-    The share lock makes a submit (which locks the draft for update) wait for syncs in flight,
-    and syncs after it see the new state: no result slips into a submitted draft.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT status FROM {DpsDraft._meta.db_table} WHERE village_id = %s FOR SHARE",
-                [village_code],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else DpsDraft.Status.DRAFT
-    status = DpsDraft.objects.filter(pk=village_code).values_list("status", flat=True).first()
-    return status or DpsDraft.Status.DRAFT
 
 
 def known_event_ids(ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -356,7 +372,9 @@ class _Batch:
         # as duplicates. NO KEY UPDATE does not block inserts that reference the TPS.
         list(Area.objects.select_for_update(no_key=True).filter(pk=tps.pk).values_list("pk"))
         self.village = Area.objects.get(pk=tps.parent_id)
-        self.draft_status = _draft_status(self.village.code)
+        # The village's pleno row, share-locked: a hold (FOR UPDATE) waits for syncs in flight,
+        # and syncs after it see it held. No result slips into a held village (SPEC 8).
+        self.locked = lock_messages([self.village.code], lock="share").get(self.village.code, "")
 
         events = list(events)
         # An id no database column can hold is simply not on the list (and must not reach SQL).
@@ -390,15 +408,8 @@ class _Batch:
 
     def check(self, event: Event) -> None:
         """Checks against the database state; raises Rejected."""
-        if self.draft_status in DpsDraft.LOCKED:
-            state = LOCKED_STATE[self.draft_status]
-            if self.village.is_papua:
-                state = state.replace("PPK", "PPD")
-            raise Rejected(
-                f"Draf DPS {self.village.title} sudah {state}: "
-                "tidak ada perubahan data pemilih yang diterima. Hubungi PPS bila perlu dibuka "
-                "kembali."
-            )
+        if self.locked:
+            raise Rejected(self.locked)
         if event.outcome == "BARU":
             data = event.new_voter
             if "village" in data and str(data["village"]).strip() != self.village.code:

@@ -80,7 +80,7 @@ def _small(cls: str = "hide-sm") -> dict:
 
 
 class ChildTable(tables.Table):
-    """Children of an area: figures, completion with a bar, DPS draft, exceptions."""
+    """Children of an area: figures, completion with a bar, pleno state, exceptions."""
 
     name = tables.Column(verbose_name=_("Wilayah"), order_by=("area__name",))
     code = tables.Column(
@@ -93,12 +93,12 @@ class ChildTable(tables.Table):
         verbose_name=_("Selesai (%)"),
         attrs={"th": {"class": "num", "title": DENOMINATOR}, "td": {"class": "num pct"}},
     )
-    draft = tables.Column(
-        verbose_name=_("DPS"), accessor="draft_status", empty_values=(), orderable=True
+    pleno = tables.Column(
+        verbose_name=_("Pleno"), accessor="pleno_state", empty_values=(), orderable=True
     )
     waited = tables.Column(
-        verbose_name=_("Hari di tahap ini"),
-        accessor="draft_days",
+        verbose_name=_("Hari menunggu"),
+        accessor="pleno_days",
         attrs=_small(""),
         empty_values=(),
     )
@@ -112,19 +112,17 @@ class ChildTable(tables.Table):
         order_by = ("code",)
         orderable = True
         empty_text = _("Tidak ada wilayah yang cocok.")
-        # What needs attention comes before the DPS state: on a phone it is what stays in view.
+        # What needs attention comes before the pleno state: on a phone it is what stays in view.
         sequence = ("name", "code", "tps_count", "target", "done", "ratio", "exceptions", "...")
 
     def __init__(self, rows, *, area: Area, expected: float | None, **kwargs):
         exclude = []
         if area.level == Area.Level.VILLAGE:
-            exclude += ["tps_count", "draft", "waited"]
+            exclude += ["tps_count", "pleno", "waited"]
         else:
             exclude += ["pantarlih"]
-        if area.level != Area.Level.DISTRICT:
-            exclude += ["waited"]
         if area.level not in (Area.Level.DISTRICT, Area.Level.REGENCY):
-            exclude += ["draft"]
+            exclude += ["pleno", "waited"]
         super().__init__(rows, exclude=exclude, **kwargs)
         self.area = area
         self.expected = expected
@@ -190,6 +188,9 @@ class ChildTable(tables.Table):
             self._tick = f'<line class="expect" x1="{x}" x2="{x}" y1="0" y2="10"/>'
         self._badges = [(key, cls, esc(label)) for key, cls, label in EXCEPTIONS]
         self._days: dict[int, str] = {}
+        self._villages_held = (
+            _("kampung sudah pleno") if self.area.is_papua else _("kelurahan/desa sudah pleno")
+        )
 
     def cell_name(self, record) -> str:
         area = record.area
@@ -212,19 +213,18 @@ class ChildTable(tables.Table):
             f' height="10"/>{self._tick}</svg>'
         )
 
-    def cell_draft(self, record) -> str:
-        if record.draft_counts is not None:  # a district: villages per state
-            return (
-                " ".join(
-                    f'<span class="state {s}" title="{esc(label)}">{n}&nbsp;{esc(label)}</span>'
-                    for s, label, n in record.draft_counts
-                )
-                or "&ndash;"
+    def cell_pleno(self, record) -> str:
+        state = f'<span class="state {record.pleno_state}">{esc(record.pleno_label)}</span>'
+        if record.pleno_held is not None:  # a district: its villages' plenos too
+            total = getattr(record.area, "villages", None)
+            state += (
+                f' <small class="muted">{self._num(record.pleno_held)}/{self._num(total or 0)}'
+                f" {esc(self._villages_held)}</small>"
             )
-        return f'<span class="state {record.draft_status}">{esc(record.draft_label)}</span>'
+        return state
 
     def cell_waited(self, record) -> str:
-        days = record.draft_days
+        days = record.pleno_days
         if days is None:
             return "&ndash;"
         text = self._days.get(days)
@@ -232,7 +232,8 @@ class ChildTable(tables.Table):
             text = self._days[days] = esc(
                 ngettext("%(n)s hari", "%(n)s hari", days) % {"n": self._num(days)}
             )
-        cls = "late" if days >= 3 and record.draft_status != "established" else ""
+        # A held pleno waits for the level above; three days or more is a bottleneck.
+        cls = "late" if days >= 3 and record.pleno_state != "belum" else ""
         return f'<span class="{cls}">{text}</span>'
 
     def cell_exceptions(self, record) -> str:
@@ -255,8 +256,8 @@ class ChildTable(tables.Table):
     def render_ratio(self, record):
         return self._rendered(self.cell_ratio, record)
 
-    def render_draft(self, record):
-        return self._rendered(self.cell_draft, record)
+    def render_pleno(self, record):
+        return self._rendered(self.cell_pleno, record)
 
     def render_waited(self, record):
         return self._rendered(self.cell_waited, record)
@@ -267,18 +268,16 @@ class ChildTable(tables.Table):
     def order_ratio(self, rows, is_descending):
         return sorted(rows, key=lambda r: r.figures["ratio"], reverse=is_descending), True
 
-    def order_draft(self, rows, is_descending):
-        order = ["returned", "draft", "submitted", "approved", "established"]
+    def order_pleno(self, rows, is_descending):
+        order = ["dikembalikan", "belum", "sudah"]
 
         def key(r):
-            if r.draft_counts is not None:  # least advanced district first
-                return [-n for _s, _l, n in r.draft_counts], r.code
-            return order.index(r.draft_status) if r.draft_status in order else 0, r.code
+            return order.index(r.pleno_state) if r.pleno_state in order else 0, r.code
 
         return sorted(rows, key=key, reverse=is_descending), True
 
     def order_waited(self, rows, is_descending):
-        return sorted(rows, key=lambda r: r.draft_days or -1, reverse=is_descending), True
+        return sorted(rows, key=lambda r: r.pleno_days or -1, reverse=is_descending), True
 
     def order_exceptions(self, rows, is_descending):
         return sorted(rows, key=lambda r: attention(r.figures), reverse=is_descending), True

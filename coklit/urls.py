@@ -1,28 +1,29 @@
 from django.urls import path
 
-from coklit import views, views_export, workflow_views
+from coklit import pleno_views, views, views_export, workflow_views
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
     path("wilayah/<str:code>/cari/", views.search, name="coklit-area-search"),
-    # Verification and DPS drafts (SPEC 8).
+    # Verification (SPEC 8).
     path("wilayah/<str:code>/verifikasi/", workflow_views.queue, name="coklit-queue"),
     path(
         "wilayah/<str:code>/verifikasi/setujui-semua/",
         workflow_views.queue_approve_all,
         name="coklit-queue-approve-all",
     ),
-    path("wilayah/<str:code>/dps/", workflow_views.dps_list, name="coklit-dps-list"),
     path("verifikasi/<uuid:event_id>/", workflow_views.event_verify, name="coklit-event-verify"),
     path("pemilih/<int:voter_id>/nik/", workflow_views.nik_reveal, name="coklit-nik-reveal"),
+    # The plenos (SPEC 8): one URL per action, the rules in coklit/plenos.py's table.
+    path("pleno/<str:code>/", pleno_views.pleno, name="coklit-pleno"),
     *[
         path(
-            f"dps/<str:code>/{action}/",
-            workflow_views.dps_action,
+            f"pleno/<str:code>/{action}/",
+            pleno_views.pleno_action,
             {"action": action},
-            name=f"coklit-dps-{action}",
+            name=f"coklit-pleno-{action}",
         )
-        for action in ("submit", "approve", "return", "establish", "reopen")
+        for action in ("hold", "return", "reopen")
     ],
     # Recaps, DPS lists and print pages (SPEC 9).
     path("wilayah/<str:code>/rekap.xlsx", views_export.rekap_xlsx, name="coklit-rekap-xlsx"),

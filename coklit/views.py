@@ -11,8 +11,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from coklit import dashboard, selectors
-from coklit.models import FIGURE_FIELDS, DpsDraft, Flag, Voter
+from coklit import dashboard, plenos, selectors
+from coklit.models import FIGURE_FIELDS, Flag, Pleno, Voter
 from coklit.tables import DENOMINATOR, EXCEPTIONS, ChildTable
 from kpu.db_router import dashboard_view
 from kpu.http import AuthedRequest
@@ -51,9 +51,9 @@ def _live_etag(request: AuthedRequest, code: str, version: tuple) -> str:
 
 
 def _live_context(
-    request: AuthedRequest, area: Area, clock: dashboard.Clock, draft: DpsDraft | None = None
+    request: AuthedRequest, area: Area, clock: dashboard.Clock, pleno: Pleno | None = None
 ) -> dict:
-    """`draft`: the village's draft when the caller read it already (the page)."""
+    """`pleno`: the village's pleno when the caller read it already (the page)."""
     behind_only = request.GET.get("tertinggal") == "1"
     totals, rows = dashboard.live_figures(area=area, clock=clock, behind_only=behind_only)
     table = None
@@ -72,17 +72,17 @@ def _live_context(
         "poll_seconds": _poll_seconds(),
         "denominator": DENOMINATOR,
         "exceptions": EXCEPTIONS,
-        "draft_state": _draft_state(area, draft),
+        "pleno_state": _pleno_state(area, pleno),
     }
 
 
-def _draft_state(area: Area, draft: DpsDraft | None) -> DpsDraft | None:
-    """A village's draft for the live panel: None while nobody has acted on it."""
+def _pleno_state(area: Area, pleno: Pleno | None) -> Pleno | None:
+    """A village's pleno for the live panel: None while nobody has acted on it."""
     if area.level != Area.Level.VILLAGE:
         return None
-    if draft is None:
-        return dashboard.village_draft(village=area)
-    return None if draft._state.adding else draft
+    if pleno is None:
+        return dashboard.village_pleno(village=area)
+    return pleno if pleno.pk else None
 
 
 def _voters_context(request: AuthedRequest, area: Area) -> dict:
@@ -147,13 +147,13 @@ def _render(
     pemilihan = selectors.pemilihan_for(area=area)
     clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
     context = {"area": area, "pemilihan": pemilihan, "clock": clock, "is_tps": area.level == 5}
-    draft = None
+    pleno = None
     if page and area.level == Area.Level.VILLAGE:
-        # One read of the village's draft for the live panel, the PPS's inbox and the DPS
+        # One read of the village's pleno for the live panel, the PPS's inbox and the pleno
         # panel (templatetags/workflow.py takes it, and the live sums, from the context).
-        draft = context["village_draft"] = selectors.dps_draft_of(village=area)
+        pleno = context["village_pleno"] = plenos.pleno_for(area=area)
     if live:
-        context |= _live_context(request, area, clock, draft)
+        context |= _live_context(request, area, clock, pleno)
         if page and area.level == Area.Level.VILLAGE:
             totals = context["totals"]
             context["village_live"] = {k: totals[k] for k in ("tps_count", *FIGURE_FIELDS)}
@@ -163,7 +163,7 @@ def _render(
         context |= _voters_context(request, area)
     if page:
         context["breadcrumbs"] = [(crumb, in_scope(request.user, crumb.code)) for crumb in path]
-        # The verification/DPS workflow and the exports add their context here, in their
+        # The verification/pleno workflow and the exports add their context here, in their
         # own selectors, and their markup in the include slots of area.html.
     # Every time on the page is in the election's zone (WIB, WITA or WIT).
     with timezone.override(clock.tzinfo):

@@ -42,7 +42,7 @@ def dps_xlsx(request: AuthedRequest, code: str) -> FileResponse:
         dps = exports.dps_list_for(area=area, tahap=request.GET.get("tahap"))
     except exports.StageNotReached as exc:
         raise Http404(
-            _("Daftar tahap %(tahap)s belum ada untuk wilayah ini.") % {"tahap": exc}
+            _("Daftar tahap %(tahap)s tidak tersedia untuk wilayah ini.") % {"tahap": exc}
         ) from exc
     # One transaction around the server-side cursor: without it PostgreSQL's cursor is declared
     # WITH HOLD, which a PgBouncer in transaction pooling mode cannot keep (docs/SCALING.md).

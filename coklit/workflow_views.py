@@ -1,4 +1,4 @@
-"""Views of the verification queue, the DPS draft chain and NIK reveals (SPEC 8, 10).
+"""Views of the verification queue and NIK reveals (SPEC 8, 10); the plenos: pleno_views.
 
 Thin: scope (404 outside), call a service, answer htmx with a partial and plain requests with a
 redirect. A refusal because of the user's role (inside their scope) is a 403 that says who may
@@ -14,12 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
 
-from coklit import selectors, services
-from coklit.models import CoklitEvent, Voter, draft_status_label
+from coklit import plenos, selectors, services
+from coklit.models import CoklitEvent, Voter
 from coklit.services import Refused
-from coklit.templatetags.workflow import village_workflow_context
 from kpu.http import AuthedRequest
 from kpu.models import Area, Role
 from kpu.scoping import area_for_user_or_404, can_act, in_scope
@@ -36,12 +34,12 @@ def _refused(request: AuthedRequest, message: str) -> HttpResponse:
 
 
 def _queue_context(request: AuthedRequest, village: Area) -> dict:
-    draft = selectors.dps_draft_of(village=village)
+    lock_message = services.lock_messages([village.code]).get(village.code, "")
     return {
         "village": village,
-        "draft": draft,
-        "lock_message": services.lock_message(draft) if draft.is_locked else "",
-        "can_verify": can_act(request.user, Role.PPS, village) and not draft.is_locked,
+        "pleno": plenos.pleno_for(area=village),
+        "lock_message": lock_message,
+        "can_verify": can_act(request.user, Role.PPS, village) and not lock_message,
         "counts": selectors.queue_counts(village=village),
         "zone": selectors.area_zone(village),
     }
@@ -118,67 +116,6 @@ def queue_approve_all(request: AuthedRequest, code: str) -> HttpResponse:
             request, _("%(n)s hasil di %(tps)s disetujui.") % {"n": n, "tps": tps.title}
         )
     return redirect(reverse("coklit-queue", args=[tps.parent_id]) + f"#tps-{tps.code}")
-
-
-# --- the DPS draft chain --------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-@vary_on_headers("HX-Request")
-def dps_action(request: AuthedRequest, code: str, action: str) -> HttpResponse:
-    """`POST /dps/<village code>/submit|approve|return|establish|reopen/` (SPEC 8)."""
-    village = area_for_user_or_404(request.user, code, levels=(V.VILLAGE,))
-    error = ""
-    try:
-        draft = services.DPS_ACTIONS[action](
-            village=village,
-            by=request.user,
-            note=request.POST.get("note", ""),
-            ba_number=request.POST.get("ba_number", ""),
-            expected_status=request.POST.get("expected") or None,
-        )
-    except Refused as e:
-        return _refused(request, str(e))
-    except DomainError as e:
-        error = str(e)
-    if request.htmx:
-        context = {"area": village, "error": error}
-        if request.POST.get("back") == "dps":
-            context["wf"] = village_workflow_context(request.user, village, timeline_limit=None)
-        if not error:
-            context["success"] = _("Draf DPS kini: %(status)s.") % {"status": draft.status_label}
-        response = _render_in_zone(request, village, "coklit/_village_workflow.html", context)
-        # The page's figures and draft state refresh at once, not at the next poll.
-        return response if error else trigger_client_event(response, "dpsChanged")
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, _("Draf DPS kini: %(status)s.") % {"status": draft.status_label})
-    page = "coklit-dps-list" if request.POST.get("back") == "dps" else "coklit-area"
-    return redirect(page, code=village.code)
-
-
-@login_required
-@require_GET
-def dps_list(request: AuthedRequest, code: str) -> HttpResponse:
-    """The DPS drafts of an area with their states and days waiting (the bottlenecks).
-
-    For a village: its draft with the actions, what changed since approval, the whole timeline.
-    """
-    area = area_for_user_or_404(request.user, code, levels=(V.REGENCY, V.DISTRICT, V.VILLAGE))
-    status = request.GET.get("status") or None
-    context = {"area": area, "status": status}
-    if area.level == V.VILLAGE:
-        context["wf"] = village_workflow_context(request.user, area, timeline_limit=None)
-    else:
-        statuses = (status,) if status else None
-        context["rows"] = selectors.drafts_in_area(area=area, statuses=statuses)
-        context["statuses"] = [
-            (value, draft_status_label(value, area.code))
-            for value in selectors.DpsDraft.Status.values
-        ]
-    return _render_in_zone(request, area, "coklit/dps_list.html", context)
 
 
 # --- NIK reveal -----------------------------------------------------------------------------------

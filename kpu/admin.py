@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from kpu.models import Area, AuditEntry, DeviceToken, Pemilihan, User
+from kpu.models import Area, AuditEntry, DeviceToken, Pemilihan, User, mask_personal
 
 
 @admin.register(User)
@@ -10,7 +10,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["username", "first_name", "last_name", "area__code"]
     raw_id_fields = ["area"]
-    fieldsets = [*BaseUserAdmin.fieldsets, ("Peran", {"fields": ["role", "area", "phone"]})]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        ("Peran", {"fields": ["role", "area", "phone", "must_change_password"]}),
+    ]
 
 
 @admin.register(Area)
@@ -41,6 +44,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "user", "role", "area_code", "action", "target"]
     list_filter = ["action", "role"]
     search_fields = ["area_code", "target", "note"]
+    # Entries are masked when written (kpu.models.audit); entries written before that are
+    # masked on display, so no full NIK or NKK shows here either way.
+    exclude = ["data"]
+    readonly_fields = ["data_masked"]
+
+    @admin.display(description="data")
+    def data_masked(self, obj):
+        return mask_personal(obj.data)
 
     def has_add_permission(self, request):
         return False

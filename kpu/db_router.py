@@ -18,7 +18,8 @@ import contextvars
 from contextlib import contextmanager
 from functools import wraps
 
-from django.db import connections
+from django.conf import settings
+from django.db import connections, transaction
 
 PRIMARY = "default"
 REPLICA = "replica"
@@ -84,3 +85,30 @@ class ReplicaRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return db == PRIMARY  # the replica follows the primary's WAL, schema included
+
+
+@contextmanager
+def one_reading():
+    """Every read inside sees one snapshot of the database (SPEC 6: "one answer is one
+    consistent reading"), on PostgreSQL: a REPEATABLE READ, READ ONLY transaction.
+
+    A progress answer read the area's figures and its children's in separate statements; a sync
+    committing between them made the area's `done` disagree with the sum of its rows (18 of
+    719 answers while simulate_coklit ran, issue 15). In one snapshot both read the same moment.
+    The transaction opens on the database the reads go to (the replica inside
+    `dashboard_reads()` when one is configured, which serves REPEATABLE READ too). Inside a
+    transaction already (a service, a test's), that transaction is the reading.
+    """
+    reads = _reads.get()
+    routed = "kpu.db_router.ReplicaRouter" in settings.DATABASE_ROUTERS
+    alias = REPLICA if routed and reads is not None and not reads.wrote else PRIMARY
+    if connections[PRIMARY].in_atomic_block:
+        alias = PRIMARY
+    conn = connections[alias]
+    if conn.vendor != "postgresql" or conn.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with conn.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield

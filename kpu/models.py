@@ -1,14 +1,19 @@
 """Areas (wilayah), elections, users with one role and one area, device tokens, the audit log."""
 
 import hashlib
+import re
 import secrets
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from coklit.masking import mask_nik
 
 
 class Area(models.Model):
@@ -206,13 +211,31 @@ ROLE_LEVEL = {
 
 
 class User(AbstractUser):
-    """A person with one role in one area. Superusers (support) may have neither."""
+    """A person with one role in one area. Superusers and staff (support, the admin) have
+    neither: an account of the admin is never one the app's account pages can reach."""
 
+    # Plain ASCII (SPEC 5): no Cyrillic look-alike of `pps-…`, no right-to-left or zero-width
+    # characters in a name officers read out and type.
+    username_validator = ASCIIUsernameValidator()
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_("Huruf Latin, angka dan @ . + - _ saja."),
+        validators=[username_validator],
+        error_messages={"unique": _("Nama pengguna ini tidak dapat dipakai; pilih yang lain.")},
+    )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     phone = models.CharField(max_length=32, blank=True)
+    # A generated one-time password (account pages, rosters, add_user without --password) must
+    # be replaced by the user's own before anything else (kpu.middleware.PasswordChangeMiddleware).
+    must_change_password = models.BooleanField(default=False)
+    # Raised when the account is deactivated: every session made before no longer verifies
+    # (get_session_auth_hash), so reactivating the account does not bring them back.
+    session_generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -220,8 +243,30 @@ class User(AbstractUser):
                 condition=models.Q(role="", area__isnull=True)
                 | (~models.Q(role="") & models.Q(area__isnull=False)),
                 name="kpu_user_role_with_area",
-            )
+            ),
+            # A role makes an account manageable by a KPU or PPS: never one of the admin's.
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(is_superuser=False, is_staff=False),
+                name="kpu_user_no_role_for_admins",
+                violation_error_message=_(
+                    "Akun superuser atau staf tidak boleh punya peran dan wilayah: buat akun "
+                    "terpisah untuk pekerjaan di wilayah."
+                ),
+            ),
         ]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's own hash (of the password hash) for generation 0, so deploying this logs
+        # nobody out; a later generation is mixed in, ending every older session at once.
+        value = self.password
+        if self.session_generation:
+            value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:
@@ -295,7 +340,33 @@ class AuditEntry(models.Model):
         raise PermissionError("The audit log is append-only.")
 
 
+# A NIK or NKK is 16 digits; anything that looks like one is stored masked (SPEC 10).
+SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def mask_personal(value):
+    """`value` with every 16-digit run in its text masked as KPU publishes it, at any depth.
+
+    The audit log is kept forever and read by more people than a reveal is for: an approved
+    correction of a NIK stored the old and the new in full (issue 15 item 3). Masking here, the
+    one door into the log, covers every caller, present and future; the full NIK stays only
+    on the voter row, behind the logged reveal.
+    """
+    if isinstance(value, str):
+        return SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group()), value) if value else value
+    if isinstance(value, dict):
+        return {k: mask_personal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_personal(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) == 16:
+        return mask_nik(str(value))
+    return value
+
+
 def audit(*, user, action: str, area_code: str, target: str = "", note: str = "", **data):
+    data = mask_personal(data)
+    note = mask_personal(note)
+    target = mask_personal(target)
     return AuditEntry.objects.create(
         user=user if user is not None and user.pk else None,
         role=getattr(user, "role", "")

@@ -4,7 +4,6 @@ In 2024 the PPS sent their pantarlih as an Excel roster; the columns here are th
 officer fills in: `nama`, `peran`, `kode_wilayah`, `telepon` and, optionally, `username`.
 """
 
-import csv
 import datetime as dt
 import io
 
@@ -14,13 +13,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 
+from kpu import uploads
 from kpu.models import ROLE_LEVEL, Area, User
 from kpu.scoping import managed_roles
 from kpu.services import DomainError
 
 COLUMNS = ["nama", "peran", "kode_wilayah", "telepon", "username"]
 REQUIRED = ["nama", "peran", "kode_wilayah"]
-MAX_BYTES = 2 * 1024 * 1024
 
 
 def _header(value) -> str:
@@ -44,11 +43,18 @@ def read_roster(upload) -> list[tuple[int, dict]]:
 
     Raises DomainError for a file that cannot be read or lacks a required column.
     """
-    if upload.size > MAX_BYTES:
-        raise DomainError(_("Berkas lebih dari 2 MB; bagi daftarnya menjadi beberapa berkas."))
-    data = upload.read()
     name = (upload.name or "").lower()
-    if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+    if not name.endswith((".xlsx", ".xlsm", ".csv", ".txt")):
+        raise DomainError(_("Unggah berkas .xlsx atau .csv (gunakan contoh yang disediakan)."))
+    # Inspected before any parser sees it: a 1.6 KB sheet claiming XFD1048576 once killed the
+    # worker inside calamine (kpu/uploads.py says why).
+    kind = uploads.inspect_upload(upload, limits=uploads.ROSTER)
+    data = upload.read()
+    if name.endswith((".xlsx", ".xlsm")) and kind != uploads.XLSX:
+        raise DomainError(
+            _("Berkas Excel tidak dapat dibaca. Simpan ulang sebagai .xlsx atau CSV.")
+        )
+    if kind == uploads.XLSX:
         try:
             sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
             table = sheet.to_python(skip_empty_area=False)
@@ -56,10 +62,8 @@ def read_roster(upload) -> list[tuple[int, dict]]:
             raise DomainError(
                 _("Berkas Excel tidak dapat dibaca. Simpan ulang sebagai .xlsx atau CSV.")
             ) from None
-    elif name.endswith((".csv", ".txt")):
-        table = _read_csv(data)
     else:
-        raise DomainError(_("Unggah berkas .xlsx atau .csv (gunakan contoh yang disediakan)."))
+        table = _read_csv(data)
     if not table:
         raise DomainError(_("Berkas kosong: baris pertama harus berisi judul kolom."))
     headers = [_header(h) for h in table[0]]
@@ -91,7 +95,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
         text = data.decode("cp1252", errors="replace")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return uploads.read_csv(text, delimiter=delimiter, limits=uploads.ROSTER)
 
 
 def _example_rows(user: User) -> list[list[str]]:

@@ -94,7 +94,10 @@ def may_assign(user: User, role: str, area: Area) -> bool:
 
 
 def may_manage(user: User, account: User) -> bool:
-    """May this user see and change `account`? Superuser accounts (no role) are the admin's."""
+    """May this user see and change `account`? Superuser and staff accounts are the admin's:
+    a KPU that could reset one's password would hold the keys to /admin/ (issue 15)."""
+    if account.is_superuser or account.is_staff:
+        return False
     return bool(account.role and account.area_id) and may_assign(user, account.role, account.area)
 
 

@@ -16,7 +16,8 @@ def accounts_list(
     One query for the page whatever its length (the annotations are joins, not per-row reads).
     """
     roles = managed_roles(by)
-    qs = User.objects.filter(role__in=roles, area__isnull=False)
+    # Superuser and staff accounts are the admin's (the database refuses them a role too).
+    qs = User.objects.filter(role__in=roles, area__isnull=False, is_superuser=False, is_staff=False)
     if by.area_id:
         qs = qs.filter(Q(area_id=by.area_id) | Q(area__code__startswith=by.area_id + "."))
     if area_code:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
-from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,6 +21,10 @@ from kpu.scoping import in_scope, managed_roles, may_manage
 
 class DomainError(Exception):
     """A refusal whose message is shown to the user as is."""
+
+
+class Refused(DomainError):
+    """The actor may see the thing but their role may not do this (a 403, not a 404)."""
 
 
 def pemilihan_create(
@@ -51,8 +55,12 @@ def user_create(
     full_name: str = "",
     phone: str = "",
     by: User | None = None,
+    must_change_password: bool = False,
 ) -> User:
-    """Create an account with one role in one area of the level that role works at."""
+    """Create an account with one role in one area of the level that role works at.
+
+    Any plain ASCII username (SPEC 5: this is the operator's command, not the account pages,
+    so a role's prefix is no refusal here). `must_change_password` for a generated one."""
     try:
         role = Role(role)
     except ValueError:
@@ -68,11 +76,23 @@ def user_create(
             f"Peran {role.label} bekerja di tingkat {Area.Level(ROLE_LEVEL[role]).label}, "
             f"sedangkan {area.code} adalah {area.kind}."
         )
-    if User.objects.filter(username=username).exists():
+    try:
+        ASCIIUsernameValidator()(username)
+    except ValidationError:
+        raise DomainError(
+            f"Nama pengguna '{username}' tidak sah: hanya huruf Latin, angka dan @ . + - _."
+        ) from None
+    if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"Nama pengguna '{username}' sudah dipakai.")
     first, _, last = full_name.partition(" ")
     user = User(
-        username=username, role=role, area=area, first_name=first, last_name=last, phone=phone
+        username=username,
+        role=role,
+        area=area,
+        first_name=first,
+        last_name=last,
+        phone=phone,
+        must_change_password=must_change_password,
     )
     if password:
         user.set_password(password)
@@ -242,14 +262,41 @@ def account_problems(
         )
     if username:
         try:
-            UnicodeUsernameValidator()(username)
+            ASCIIUsernameValidator()(username)
         except ValidationError:
             problems.append(
-                ("username", _("Nama pengguna hanya boleh berisi huruf, angka dan @ . + - _.")),
+                (
+                    "username",
+                    _("Nama pengguna hanya boleh berisi huruf Latin, angka dan @ . + - _."),
+                ),
             )
         if len(username) > 150:
             problems.append(("username", _("Nama pengguna terlalu panjang.")))
+        elif reserved_username(username, role):
+            # The same words as "taken": which names exist elsewhere is no one's business here.
+            problems.append(("username", username_unavailable(username)))
     return problems
+
+
+# What a generated or an officer's name starts with shows its role (`pps-62.71.01.1001`):
+# a name with another role's prefix would pass for that role's account (`kpu-62.71-admin`
+# made by a PPS), so the account pages refuse it. add_user (the operator's) takes any name.
+RESERVED_PREFIXES = (*Role.values, "bawaslu", "panwaslu", "admin", "root", "staff", "superuser")
+
+
+def reserved_username(username: str, role: str) -> bool:
+    """Does `username` start with the prefix of a role other than `role`, or an admin word?"""
+    name = username.lower()
+    for prefix in RESERVED_PREFIXES:
+        if prefix == role:
+            continue
+        if name.startswith(prefix) and not name[len(prefix) : len(prefix) + 1].isalpha():
+            return True
+    return False
+
+
+def username_unavailable(username: str) -> str:
+    return _("Nama pengguna '%(u)s' tidak dapat dipakai; pilih yang lain.") % {"u": username}
 
 
 def _active_people(codes) -> dict[tuple[str, str, str], str]:
@@ -392,10 +439,10 @@ def _create_accounts(
             username=username,
         )
         if username:
-            if username.lower() in existing_given:
-                problems.append(
-                    ("username", _("Nama pengguna '%(u)s' sudah dipakai.") % {"u": username})
-                )
+            if username.lower() in existing_given and not any(
+                c == "username" for c, _r in problems
+            ):
+                problems.append(("username", username_unavailable(username)))
             elif username.lower() in seen_usernames:
                 problems.append(
                     (
@@ -456,6 +503,7 @@ def _create_accounts(
             last_name=last,
             phone=phone,
             password=_hash_generated_password(password),
+            must_change_password=True,
         )
         created.append((user, password))
     try:
@@ -556,7 +604,10 @@ def account_deactivate(*, by: User, account: User, note: str = "") -> User:
     if not account.is_active:
         raise DomainError(_("Akun ini sudah nonaktif."))
     account.is_active = False
-    account.save(update_fields=["is_active"])
+    # Every session of the account ends now and stays ended, even once it is activated again
+    # (User._get_session_auth_hash): whoever held one must log in anew.
+    account.session_generation += 1
+    account.save(update_fields=["is_active", "session_generation"])
     revoked = _revoke_active_tokens(account)
     audit(
         user=by,
@@ -600,7 +651,8 @@ def account_password_reset(*, by: User, account: User) -> str:
         raise DomainError(_("Akun ini nonaktif; aktifkan dulu, lalu reset sandinya."))
     password = generate_password()
     account.password = _hash_generated_password(password)
-    account.save(update_fields=["password"])
+    account.must_change_password = True
+    account.save(update_fields=["password", "must_change_password"])
     axes_reset(username=account.username)
     audit(user=by, action="user_password_reset", area_code=account.area_id, target=account.username)
     return password

@@ -80,9 +80,13 @@ MIDDLEWARE = [
     "kpu.middleware.IndonesianByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a body (RejectUnstorableText and CSRF read the form).
+    "kpu.middleware.RequestSizeLimitMiddleware",
     "kpu.middleware.RejectUnstorableTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kpu.middleware.PasswordChangeRequiredMiddleware",
+    "kpu.middleware.NoStoreMiddleware",
     "kpu.middleware.ElectionTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -189,7 +193,24 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client's address behind the trusted proxy (kpu.http.client_ip): without it every client
+# behind the load balancer shares one address and five failures lock anyone out (issue 15).
+# DJANGO_CLIENT_IP_HEADER names the header the proxy writes (e.g. X-Forwarded-For; empty: no
+# proxy, REMOTE_ADDR is the client); DJANGO_TRUSTED_PROXY_COUNT how many proxies append to it.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+TRUSTED_PROXY_COUNT = envint("DJANGO_TRUSTED_PROXY_COUNT", 1)
+AXES_CLIENT_IP_CALLABLE = "kpu.http.client_ip"
+# By username alone, from any address, failures only slow the guessing (kpu.login): past
+# LOGIN_SLOW_AFTER failures in the cool-off, one attempt per LOGIN_SLOW_SECONDS is checked.
+# A third party cannot lock the real user out; they can only make them wait seconds.
+LOGIN_SLOW_AFTER = envint("LOGIN_SLOW_AFTER", 10)
+LOGIN_SLOW_SECONDS = envint("LOGIN_SLOW_SECONDS", 10)
+
+# Request bodies (kpu.middleware.RequestSizeLimitMiddleware): before anything reads them, an
+# anonymous request may send a login form, a logged-in one an upload (the largest: a voter
+# list's Model A workbook, kpu.uploads.MODEL_A, 5 MB). The API keeps Django's limit below.
+MAX_ANONYMOUS_BODY = 64 * 1024
+MAX_UPLOAD_BODY = 6 * 1024 * 1024
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
@@ -231,6 +252,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT", "1") and not TESTING
+    # Load balancers check /healthz over plain HTTP (SPEC 11): a 301 there is "unhealthy".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = not TESTING
     CSRF_COOKIE_SECURE = not TESTING
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)

@@ -8,7 +8,8 @@ from kpu import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("masuk/", views.LoginView.as_view(), name="login"),
+    path("sandi/", views.password_change, name="kpu-password-change"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -16,3 +17,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("coklit.urls")),
 ]
+
+handler404 = "kpu.views.not_found"
+handler500 = "kpu.views.server_error"

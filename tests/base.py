@@ -18,7 +18,7 @@ PASSWORD = "persona-password"
 class World:
     # KPU Palangka Raya sees its whole city.
     kpu: User
-    # PPK Pahandut sees the kecamatan Pahandut (62.71.01) and approves its villages' drafts.
+    # PPK Pahandut sees the kecamatan Pahandut (62.71.01) and returns its villages' plenos.
     ppk: User
     # PPS Pahandut sees Kelurahan Pahandut (62.71.01.1001) only.
     pps: User

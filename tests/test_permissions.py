@@ -8,6 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # URLs outside the scope rules: public, Django's own, or the API (API_SCOPE below).
 UNSCOPED = {"home", "healthz", "login", "logout", "set_language", "api"}
+# One's own password (Ganti kata sandi): no area and no other account in it; every logged-in
+# user may use it (tests/security/test_accounts_hardening.py).
+UNSCOPED |= {"kpu-password-change"}
 # Accounts and devices (/pengguna/): no area code in the URL (user and token ids, or none);
 # their scope by role and area is tested in tests/kpu/test_accounts.py, test_devices.py and
 # test_roster_import.py.
@@ -29,15 +32,11 @@ UNSCOPED |= {
 MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-area": ("get", None, None),
     "coklit-area-search": ("get", None, None),
-    # Verification and DPS drafts (SPEC 8): PPK and KPU may look at a village's queue.
+    # Verification (SPEC 8): PPK and KPU may look at a village's queue.
     "coklit-queue": ("get", {4}, None),
-    "coklit-dps-list": ("get", {2, 3, 4}, None),
     "coklit-queue-approve-all": ("post", {5}, {"pps"}),
-    "coklit-dps-submit": ("post", {4}, {"pps"}),
-    "coklit-dps-approve": ("post", {4}, {"ppk"}),
-    "coklit-dps-return": ("post", {4}, {"ppk"}),
-    "coklit-dps-establish": ("post", {4}, {"kpu"}),
-    "coklit-dps-reopen": ("post", {4}, {"kpu"}),
+    # The plenos (SPEC 8): every level with a pleno; who may act is PLENO_ACTIONS' below.
+    "coklit-pleno": ("get", {2, 3, 4}, None),
     # Recaps are signed by KPU, PPK/PPD and PPS: regency, district and village (a TPS is 404).
     "coklit-rekap-xlsx": ("get", {2, 3, 4}, None),
     "coklit-rekap-cetak": ("get", {2, 3, 4}, None),
@@ -66,8 +65,14 @@ def _names(patterns, prefix=""):
             yield p.name
 
 
+# The pleno actions: who may act at which level comes from the transition table itself
+# (coklit.plenos.TRANSITIONS), in test_the_pleno_actions_follow_the_transition_table.
+PLENO_ACTIONS = {f"coklit-pleno-{a}": a for a in ("hold", "return", "reopen")}
+
+
 def test_every_url_has_a_row():
-    missing = sorted(set(_names(get_resolver().url_patterns)) - set(MATRIX) - UNSCOPED)
+    named = set(_names(get_resolver().url_patterns))
+    missing = sorted(named - set(MATRIX) - set(PLENO_ACTIONS) - UNSCOPED)
     assert not missing, f"URLs without a row in the permission matrix: {missing}"
 
 
@@ -119,6 +124,55 @@ def test_anonymous_is_sent_to_login(world, client):
     for name in MATRIX:
         response = client.get(reverse(name, args=[world.village.code]))
         assert response.status_code == 302 and response["Location"].startswith("/masuk/")
+    for name in PLENO_ACTIONS:
+        response = client.post(reverse(name, args=[world.village.code]))
+        assert response.status_code == 302 and response["Location"].startswith("/masuk/")
+
+
+@pytest.mark.parametrize("name", sorted(PLENO_ACTIONS))
+def test_the_pleno_actions_follow_the_transition_table(world, login, name):
+    """Each persona against own, child, sibling and parent areas: outside its scope 404; in
+    scope, a role the table does not give this action at this level 403 (nobody, where the
+    level has no such action); the table's role passes scope and role (then a missing field is
+    400, an unmet precondition 409: tests/coklit/test_plenos.py walks each to success)."""
+    from coklit.models import Pleno
+    from coklit.plenos import PLENO_LEVELS, transition_for
+
+    action = PLENO_ACTIONS[name]
+    clients = {}
+    seen = set()
+    for role, user, area, visible in _cases(world) + _pleno_cases(world):
+        if area.level not in PLENO_LEVELS:
+            continue
+        client = clients.setdefault(role, login(user))
+        response = client.post(reverse(name, args=[area.code]), {"note": ""})
+        transition = transition_for(action, area.level)
+        if not visible:
+            expected = {404}
+        elif transition is not None and transition.role == user.role:
+            expected = {400, 409}
+        else:
+            expected = {403}
+        assert response.status_code in expected, (role, area.code, response.status_code)
+        seen.add((role, area.level, response.status_code))
+    assert not Pleno.objects.filter(state="sudah").exists()
+    # Every row of the table for this action was reached by its own role.
+    for level in PLENO_LEVELS:
+        t = transition_for(action, level)
+        if t is not None:
+            assert any(r == t.role and lv == level and s != 403 for r, lv, s in seen), t
+
+
+def _pleno_cases(world):
+    """Personas on levels _cases leaves out: the KPU on its regency's village and the PPK on
+    a village of another district (its parent area's sibling)."""
+    w = world
+    return [
+        ("kpu", w.kpu, w.village, True),
+        ("ppk_bukit_batu", w.ppk_bukit_batu, w.village, False),
+        ("kpu_mimika", w.kpu_mimika, w.regency, False),
+        ("pps_panarung", w.pps_panarung, w.village, False),
+    ]
 
 
 # --- partials, the API and the admin (issue 8's security pass) ------------------------------

@@ -1,21 +1,17 @@
-"""Template tags of the verification queue and the DPS draft chain.
+"""Template tags of the verification queue and the plenos on the area pages.
 
 The village panel and the home inbox are included in the area page (coklit/area.html), whose
 view scopes `area` already; these tags only compute what the included partials show.
 """
 
-import datetime as dt
-
 from django import template
+from django.utils import timezone
 
-from coklit import selectors
-from coklit.models import DpsDraft
+from coklit import plenos, selectors
 from kpu.models import Area, Role
-from kpu.scoping import can_act, in_scope
+from kpu.scoping import in_scope
 
 register = template.Library()
-
-S = DpsDraft.Status
 
 
 @register.filter
@@ -24,93 +20,85 @@ def mask_id(value) -> str:
     return selectors.mask_id(value)
 
 
-def allowed_actions(user, village: Area, draft: DpsDraft) -> dict[str, bool]:
-    """Which transitions this user could make on this draft now (the services decide again)."""
-    return {
-        "submit": can_act(user, Role.PPS, village) and draft.status in (S.DRAFT, S.RETURNED),
-        "approve": can_act(user, Role.PPK, village) and draft.status == S.SUBMITTED,
-        "return": can_act(user, Role.PPK, village) and draft.status == S.SUBMITTED,
-        "establish": can_act(user, Role.KPU, village) and draft.status == S.APPROVED,
-        "reopen": can_act(user, Role.KPU, village) and draft.status in (S.APPROVED, S.ESTABLISHED),
-    }
-
-
 def village_workflow_context(
-    user,
-    village: Area,
-    *,
-    timeline_limit: int | None = 20,
-    draft: DpsDraft | None = None,
-    live: dict | None = None,
+    user, village: Area, *, timeline_limit: int | None = 20, pleno=None, live=None
 ) -> dict:
-    """`draft` and `live` (the village's live sums): what the area page read already."""
-    if draft is None:
-        draft = selectors.dps_draft_of(village=village)
-    figs = selectors.village_figures(village, draft=draft, live=live)
-    target = figs["target_l"] + figs["target_p"]
-    actions = allowed_actions(user, village, draft)
-    return {
-        "village": village,
-        "draft": draft,
-        "days": None
-        if draft._state.adding
-        else selectors.days_at_stage(draft.stage_since, village),
-        "stage_since": None
-        if draft._state.adding
-        else selectors.timezone.localtime(draft.stage_since, selectors.area_tz(village)),
-        "zone": selectors.area_zone(village),
-        "frozen_at": _frozen_at(draft),
-        "figures": figs,
-        "target": target,
-        "percent": selectors.percent(figs["done"], target),
-        "complete": target > 0 and figs["done"] >= target,
-        "queue_empty": not figs["pending"] and not figs["conflicts"],
-        "actions": actions,
-        "any_action": any(actions.values()),
-        "changes": selectors.changed_since_approval(draft=draft)
-        if draft.approved_snapshot and draft.status not in (S.APPROVED, S.ESTABLISHED)
-        else None,
-        "timeline": selectors.village_timeline(village=village, limit=timeline_limit),
-        "can_see_queue": in_scope(user, village.code),
-    }
-
-
-def _frozen_at(draft: DpsDraft):
-    """When the village's figures were frozen (an aware datetime), if they are."""
-    at = (draft.frozen or {}).get("at")
-    try:
-        return dt.datetime.fromisoformat(at) if at else None
-    except (TypeError, ValueError):
-        return None
+    """The pleno panel of a village page: its pleno, what holding it needs, the user's actions
+    (made on the pleno page, behind a confirmation), a return's reason, the lock, the timeline.
+    `pleno` and `live` (the village's live sums): what the area page read already."""
+    panel = plenos.village_panel(user=user, village=village, figures=live)
+    panel["timeline"] = selectors.village_timeline(village=village, limit=timeline_limit)
+    panel["can_see_queue"] = in_scope(user, village.code)
+    return panel
 
 
 @register.simple_tag(takes_context=True)
 def village_workflow(context, area: Area):
-    """The DPS draft panel of a village page; None on other levels."""
+    """The pleno panel of a village page; None on other levels."""
     if area.level != Area.Level.VILLAGE:
         return None
     shared = _shared(context, area)
     return village_workflow_context(context["request"].user, area, **shared)
 
 
+@register.simple_tag
+def area_pleno(area: Area):
+    """A district's or the regency's own pleno, for the line on its page; None elsewhere."""
+    if area.level not in (Area.Level.DISTRICT, Area.Level.REGENCY):
+        return None
+    pleno = plenos.pleno_for(area=area)
+    return {"pleno": pleno, "name": plenos.pleno_name(area.level, pleno.stage)}
+
+
 @register.simple_tag(takes_context=True)
 def workflow_inbox(context, area: Area):
-    """What waits for the user, shown on their own area's page only."""
+    """What waits for the user, shown on their own area's page only (SPEC 8 inboxes): a PPS its
+    queue and its pleno, a PPK its villages' plenos, the KPU its districts'."""
     user = context["request"].user
     if not user.is_authenticated or area.code != user.area_id:
         return None
-    shared = _shared(context, area)
-    box = selectors.inbox(user=user, area=area, draft=shared["draft"], figures=shared["live"])
-    return box if box["role"] in (Role.PPS, Role.PPK, Role.KPU) else None
+    if user.role == Role.PPS:
+        shared = _shared(context, area)
+        live = shared["live"] if shared["live"] is not None else selectors.area_figures(area=area)
+        pleno = shared["pleno"] or plenos.pleno_for(area=area)
+        returned = pleno.state == plenos.DIKEMBALIKAN
+        return {
+            "role": user.role,
+            "pleno": pleno,
+            # A returned pleno: why, by whom and when, at the top of the PPS's page (SPEC 8).
+            "returned_by": pleno.returned_by.display_name
+            if returned and pleno.returned_by_id
+            else "",
+            "returned_at": timezone.localtime(pleno.state_since, selectors.area_tz(area))
+            if returned
+            else None,
+            "zone": selectors.area_zone(area),
+            "days": selectors.days_at_stage(pleno.state_since, area) if pleno.pk else None,
+            "pending": live["pending"],
+            "conflicts": live["conflicts"],
+        }
+    if user.role not in (Role.PPK, Role.KPU):
+        return None
+    rows = plenos.inbox_rows(area=area)
+    own = plenos.pleno_for(area=area)
+    held = sum(1 for r in rows if r.state == plenos.SUDAH)
+    return {
+        "role": user.role,
+        "rows": rows,
+        "held": held,
+        "total": len(rows),
+        "pleno": own,
+        "name": plenos.pleno_name(area.level, own.stage),
+    }
 
 
 def _shared(context, area: Area) -> dict:
-    """The village's draft and live sums when the area page read them for this very village
-    (coklit.views: `village_draft`, `village_live`); else None, and the tags read them."""
+    """The village's pleno and live sums when the area page read them for this very village
+    (coklit.views: `village_pleno`, `village_live`); else None, and the tags read them."""
     own = context.get("area")
     if own is None or getattr(own, "code", None) != area.code:
-        return {"draft": None, "live": None}
-    return {"draft": context.get("village_draft"), "live": context.get("village_live")}
+        return {"pleno": None, "live": None}
+    return {"pleno": context.get("village_pleno"), "live": context.get("village_live")}
 
 
 @register.filter

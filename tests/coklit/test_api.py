@@ -45,6 +45,8 @@ def test_a_token_lists_its_own_tps_with_masked_nik(world, device):
     first = body["pemilih"][0]
     assert first["id"] == voters[0].pk and first["nama"] == "Pemilih 0"
     assert first["nik"] == "6271**********00" and first["nkk"] == "6271**********01"
+    # The age, not the birth date: the two with the masked NIK narrowed it to ~100 candidates.
+    assert "tanggal_lahir" not in first and isinstance(first["umur"], int)
     assert (first["status"], first["tms_reason"], first["target_tps"]) == ("TMS", 8, 2)
     assert body["pemilih"][1]["status"] == "BELUM"
     assert "62710141019" not in response.content.decode()

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coklit.figures import ensure_tps
-from coklit.models import DailyProgress, DpsDraft, TpsFigures
+from coklit.models import DailyProgress, TpsFigures
 from kpu.models import Area
 from tests.coklit.dashboard_support import add_voters, election, set_figures, set_outcome
+from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -127,31 +128,32 @@ def test_rows_show_their_exceptions(world, login):
     assert "badge stale" not in row
 
 
-def test_a_district_page_shows_each_drafts_state_and_days_waited(world, login):
+def test_a_district_page_shows_each_villages_pleno_and_days_waited(world, login):
     election(world.regency)
-    DpsDraft.objects.create(
-        village=world.village,
-        status=DpsDraft.Status.SUBMITTED,
-        stage_since=timezone.now() - dt.timedelta(days=4, hours=1),
-    )
+    set_pleno(world.village, state_since=timezone.now() - dt.timedelta(days=4, hours=1))
     html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
-    # The PPK's inbox lists the draft too; look at the children table.
+    # The PPK's inbox lists the pleno too; look at the children table.
     html = html.split('<section class="children"', 1)[1]
     row = html.split(f">{world.village.code}<", 1)[1].split("</tr>", 1)[0]
-    assert '<span class="state submitted">Diajukan</span>' in row
+    assert '<span class="state sudah">Sudah pleno</span>' in row
     assert '<span class="late">4 hari</span>' in row
     other = html.split(f">{world.village_panarung.code}<", 1)[1].split("</tr>", 1)[0]
-    assert '<span class="state draft">Draf</span>' in other
+    assert '<span class="state belum">Belum pleno</span>' in other
 
 
-def test_a_regency_page_counts_villages_per_draft_state(world, login):
+def test_a_regency_page_shows_each_districts_pleno_and_its_villages_held(world, login):
     election(world.regency)
-    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.APPROVED)
+    set_pleno(world.village)
+    set_pleno(world.district_bukit_batu, "dikembalikan", days_ago=2)
     villages = Area.objects.filter(parent=world.district).count()
     html = login(world.kpu).get(f"/wilayah/{world.regency.code}/").content.decode()
+    html = html.split('<section class="children"', 1)[1]
     row = html.split(f">{world.district.code}<", 1)[1].split("</tr>", 1)[0]
-    assert f">{villages - 1}&nbsp;Draf<" in row
-    assert ">1&nbsp;Disetujui PPK<" in row
+    assert '<span class="state belum">Belum pleno</span>' in row
+    assert f">1/{villages} kelurahan/desa sudah pleno<" in row
+    other = html.split(f">{world.district_bukit_batu.code}<", 1)[1].split("</tr>", 1)[0]
+    assert '<span class="state dikembalikan">Dikembalikan</span>' in other
+    assert "2 hari" in other
 
 
 def test_the_chart_follows_daily_progress_against_the_ideal_line(world, login):
@@ -189,10 +191,13 @@ def test_the_live_partial_answers_304_when_nothing_changed(world, login):
     set_outcome(voter, status="MS")
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
     assert changed.status_code == 200 and changed["ETag"] != etag
-    # And so does a DPS draft changing state.
+    # And so does a pleno changing state, the area's own or one below it.
     etag = changed["ETag"]
-    DpsDraft.objects.create(village=world.village)
-    assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 200
+    set_pleno(world.village)
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE)
+    assert again.status_code == 200
+    set_pleno(world.regency)
+    assert client.get(url, HTTP_IF_NONE_MATCH=again["ETag"], **LIVE).status_code == 200
 
 
 def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
@@ -200,7 +205,7 @@ def test_a_304_costs_a_few_queries_and_no_rendering(world, login):
     client = login(world.kpu)
     url = f"/wilayah/{world.regency.code}/"
     etag = client.get(url, **LIVE)["ETag"]
-    # session, user, and one query for the area with the version of its figures and drafts;
+    # session, user, and one query for the area with the version of its figures and plenos;
     # the scope check reads the user's area code, not the area row
     with CaptureQueriesContext(connection) as q:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag, **LIVE).status_code == 304
@@ -287,13 +292,13 @@ def test_query_count_does_not_grow_with_children_or_voters(world, login, level):
     client = login(world.kpu)
     area = getattr(world, level)
     url = f"/wilayah/{area.code}/"
-    DpsDraft.objects.create(village=world.village)
+    set_pleno(world.village)
     few_page, few_live = query_count(client, url), query_count(client, url, **LIVE)
     # Many more children (TPS) and voters everywhere below the area.
     for village in Area.objects.filter(parent=world.district)[:6]:
         tps = ensure_tps(village, range(1, 9))
         add_voters(tps[1], 5, status="MS")
-        DpsDraft.objects.get_or_create(village=village)
+        set_pleno(village)
     add_voters(world.tps1, 40)
     assert TpsFigures.objects.filter(district_code=world.district.code).count() > 40
     assert query_count(client, url) == few_page
@@ -311,11 +316,11 @@ def test_a_pps_gets_404_for_another_villages_page_and_partial(world, login):
 
 def test_papua_pages_speak_of_kampung_and_kelurahan_never_desa(world, login):
     """SPEC 3: in Papua a village coded 2xxx is a kampung and one coded 1xxx a kelurahan (Mimika
-    has 19 of them); there is no desa. The search, the drafts list, the queue say so."""
+    has 19 of them); there is no desa. The area page, the pleno page, the search say so."""
     client = login(world.kpu_mimika)
     for url in (
         reverse("coklit-area", args=["94.04"]),
-        reverse("coklit-dps-list", args=["94.04"]),
+        reverse("coklit-pleno", args=["94.04.01"]),
         reverse("coklit-area-search", args=["94.04"]) + "?q=zzzz",
     ):
         page = client.get(url).text.lower()
@@ -365,15 +370,16 @@ def test_on_postgresql_the_polls_version_query_is_prepared(world, login):
     assert any("coklit_areaversion" in sql and "kpu_area" in sql for sql in prepared)
 
 
-def test_a_pps_village_page_reads_its_draft_and_figures_once(world, login):
-    # The live panel, the PPS's inbox and the DPS panel all show the draft and the queue.
+def test_a_pps_village_page_reads_its_pleno_and_figures_once(world, login):
+    # The live panel, the PPS's inbox and the pleno panel all show the pleno and the queue.
     election(world.regency)
-    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.RETURNED)
+    set_pleno(world.village, "dikembalikan", returned_note="TMS keliru", returned_by=world.ppk)
     client = login(world.pps)
     with CaptureQueriesContext(connection) as q:
         html = client.get(f"/wilayah/{world.village.code}/").content.decode()
     sqls = [x["sql"] for x in q.captured_queries]
-    assert sum("coklit_dpsdraft" in s for s in sqls) == 1
+    # The village's pleno for the live panel and the inbox, its chain for the panel.
+    assert sum("coklit_pleno" in s for s in sqls) == 2
     assert sum("FROM coklit_tpsfigures" in s or 'FROM "coklit_tpsfigures"' in s for s in sqls) == 1
-    assert 'id="inbox"' in html and 'id="dps-panel"' in html
-    assert '<span class="state returned">' in html
+    assert 'id="inbox"' in html and 'id="pleno-panel"' in html
+    assert '<span class="state dikembalikan">' in html and "TMS keliru" in html

@@ -9,13 +9,14 @@ import pytest
 from django.db import transaction
 from openpyxl import load_workbook
 
-from coklit import figures, selectors
+from coklit import figures, selectors, services
 from coklit.exports import children_figures_as_filed, tanggal
 from coklit.masking import mask_nik
-from coklit.models import FIGURE_FIELDS, DpsDraft, TpsFigures, Voter
+from coklit.models import FIGURE_FIELDS, TpsFigures, Voter
 from kpu.models import AuditEntry, Pemilihan
-from kpu.services import pemilihan_create
+from kpu.services import DomainError, pemilihan_create
 from tests.coklit.test_figures import make_voter
+from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -79,55 +80,16 @@ def test_levels_without_the_export_are_404(world, login, url):
     assert login(world.kpu).get(url).status_code == 404
 
 
-# --- Figures as filed: a village whose draft is submitted shows its frozen figures.
+# --- Figures as filed: a held pleno's village cannot change, so its recap is its live sums.
 
 
-def _frozen(**overrides) -> dict:
-    return dict.fromkeys(FIGURE_FIELDS, 0) | {"tps_count": 2} | overrides
-
-
-def test_a_submitted_village_shows_its_frozen_figures(counted):
+def test_a_held_villages_recap_is_its_figures_which_no_longer_move(counted, login):
+    set_pleno(counted.village)
+    rows = dict((a.code, f) for a, f in children_figures_as_filed(area=counted.district))
     live = selectors.area_figures(area=counted.village)
-    DpsDraft.objects.create(
-        village=counted.village,
-        status=DpsDraft.Status.SUBMITTED,
-        frozen={"village": _frozen(target_l=10, done=10, dps_l=9, tms_8=1), "at": "2026-07-20"},
-    )
-    rows = dict((a.code, f) for a, f in children_figures_as_filed(area=counted.district))
-    assert (rows["62.71.01.1001"]["target_l"], rows["62.71.01.1001"]["dps_l"]) == (10, 9)
-    panarung = selectors.area_figures(area=counted.village_panarung)
-    assert rows["62.71.01.1002"]["dps_l"] == panarung["dps_l"]
-    # The regency's row of the district moves by what the freeze differs from the live figures.
-    rows = dict((a.code, f) for a, f in children_figures_as_filed(area=counted.regency))
-    district = selectors.area_figures(area=counted.district)
-    assert rows["62.71.01"]["dps_l"] == district["dps_l"] - live["dps_l"] + 9
-    assert rows["62.71.01"]["tps_count"] == district["tps_count"]
-
-
-def test_a_frozen_village_recap_uses_the_frozen_tps_figures(counted):
-    DpsDraft.objects.create(
-        village=counted.village,
-        status=DpsDraft.Status.ESTABLISHED,
-        frozen={
-            "village": _frozen(dps_p=5),
-            "tps": {counted.tps1.code: _frozen(dps_p=5, tps_count=1)},
-        },
-    )
-    rows = dict((a.code, f) for a, f in children_figures_as_filed(area=counted.village))
-    assert rows[counted.tps1.code]["dps_p"] == 5
-    assert rows[counted.tps2.code] == selectors.area_figures(area=counted.tps2) | {"tps_count": 1}
-
-
-def test_a_returned_draft_shows_live_figures(counted):
-    DpsDraft.objects.create(
-        village=counted.village,
-        status=DpsDraft.Status.RETURNED,
-        frozen={"village": _frozen(dps_l=9)},
-    )
-    rows = dict((a.code, f) for a, f in children_figures_as_filed(area=counted.district))
-    assert (
-        rows[counted.village.code]["dps_l"] == selectors.area_figures(area=counted.village)["dps_l"]
-    )
+    assert rows[counted.village.code]["dps_l"] == live["dps_l"]
+    with pytest.raises(DomainError, match="terkunci"):
+        services.village_editable_or_raise(counted.village)
 
 
 # --- The print page.

@@ -11,9 +11,10 @@ from openpyxl import Workbook
 
 from coklit import figures
 from coklit.importer import COLUMNS, ImportRejected, import_pemilih
-from coklit.models import DpsDraft, TpsFigures, Voter
+from coklit.models import TpsFigures, Voter
 from coklit.synthetic import VoterFactory, write_csv
 from kpu.models import Area, AuditEntry, Pemilihan
+from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -229,10 +230,10 @@ def test_a_file_that_is_not_utf8_is_refused_with_advice(world, tmp_path):
     assert not Voter.objects.exists()
 
 
-def test_a_village_whose_dps_is_submitted_takes_no_import(world, tmp_path):
-    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.SUBMITTED)
+def test_a_village_whose_pleno_is_held_takes_no_import(world, tmp_path):
+    set_pleno(world.village)
     lines = rejected(csv_file(tmp_path, row()))
-    assert "sudah diajukan" in lines[0]
+    assert "Rapat pleno PPS Kelurahan Pahandut sudah dilaksanakan" in lines[0]
 
 
 def xlsx_file(tmp_path, rows: list[list]) -> Path:

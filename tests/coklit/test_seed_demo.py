@@ -125,22 +125,15 @@ def test_progress_goes_through_the_sync_service_as_pantarlih_devices(fake_sync):
     assert len({e["tms_reason"] for e in sent if e["tms_reason"]}) >= 6
 
 
-def test_progress_with_the_real_sync_service_keeps_figures_exact():
+def test_progress_with_the_real_sync_service_keeps_figures_exact(monkeypatch):
     from coklit.models import TpsFigures
 
+    # The walk along the plenos has its own test (it completes most villages).
+    monkeypatch.setattr("coklit.demo.seed_workflow", lambda **kwargs: [])
     out = seed("--voters-per-tps", "5", "--progress", "0.6")
     assert "Coklit progress:" in out
-    # round(0.6 * 5) on each TPS, but in the villages the demo walks along the DPS chain.
-    walked = [
-        f"{regency}.{village}"
-        for regency, village in [
-            ("62.71.01", "1001"),
-            ("62.71.01", "1002"),
-            ("62.71.01", "1003"),
-            ("62.71.02", "1001"),
-        ]
-    ]
-    rest = TpsFigures.objects.exclude(village_code__in=walked).filter(regency_code="62.71")
+    # round(0.6 * 5) on each TPS.
+    rest = TpsFigures.objects.filter(regency_code="62.71")
     assert rest.count() > 300 and {r.done for r in rest} == {3}
     assert figures.mismatches(code="62.71") == {}
     out = seed("--voters-per-tps", "5", "--progress", "0.6")
@@ -168,28 +161,47 @@ def test_planned_voters_stay_within_the_limit():
     assert max(sizes) == 600 and min(sizes) >= 522
 
 
-def test_the_demo_walks_villages_along_the_dps_chain_and_a_rerun_keeps_them():
-    from coklit.models import DpsDraft, TpsFigures
+def test_the_demo_walks_the_plenos_and_a_rerun_keeps_them():
+    """Every role finds its next step (SPEC 8): PPS Pahandut verifies three late new voters and
+    holds its pleno; PPS Panarung holds again after the PPK's return; Pahandut's last villages
+    are still in coklit; every other kecamatan has held its PPK pleno, so the KPU's pleno is
+    ready once Pahandut's PPK holds its own."""
+    from coklit.models import Pleno, TpsFigures
     from kpu.models import AuditEntry
 
     out = seed("--voters-per-tps", "4", "--progress", "0.3")
-    states = dict(DpsDraft.objects.values_list("village_id", "status"))
-    assert states == {
-        "62.71.01.1001": "draft",
-        "62.71.01.1002": "submitted",
-        "62.71.01.1003": "approved",
-        "62.71.02.1001": "established",
+    states = dict(Pleno.objects.values_list("area_id", "state"))
+    pahandut = {
+        a.code: states.get(a.code, "belum")  # syncs make a village's row: still `belum`
+        for a in Area.objects.filter(parent_id="62.71.01")
     }
+    assert pahandut == {
+        "62.71.01.1001": "belum",
+        "62.71.01.1002": "dikembalikan",
+        "62.71.01.1003": "sudah",
+        "62.71.01.1004": "sudah",
+        "62.71.01.1005": "belum",
+        "62.71.01.1006": "belum",
+    }
+    others = Area.objects.filter(code__startswith="62.71.", level__in=[3, 4]).exclude(
+        code__startswith="62.71.01"
+    )
+    assert {states.get(a.code) for a in others} == {"sudah"}
+    assert "62.71.01" not in states or states["62.71.01"] == "belum"
+    assert "62.71" not in states or states["62.71"] == "belum"
+    returned = Pleno.objects.get(area_id="62.71.01.1002")
+    assert returned.returned_note == demo.RETURN_REASON and returned.returned_by.role == "ppk"
     # The first village is complete and waits only for the PPS to verify three late new voters.
     ready = TpsFigures.objects.filter(village_code="62.71.01.1001")
     assert sum(r.done for r in ready) == sum(r.target_l + r.target_p for r in ready)
     assert sum(r.pending for r in ready) == 3
     assert "Kelurahan Pahandut (62.71.01.1001): coklit complete" in out
+    assert "Kecamatan Bukit Batu (62.71.02): PPK pleno held" in out
     assert figures.mismatches(code="62.71") == {}
     entries = AuditEntry.objects.count()
 
     seed("--voters-per-tps", "4", "--progress", "0.3")
-    assert dict(DpsDraft.objects.values_list("village_id", "status")) == states
+    assert dict(Pleno.objects.values_list("area_id", "state")) == states
     assert sum(r.pending for r in TpsFigures.objects.filter(village_code="62.71.01.1001")) == 3
     assert AuditEntry.objects.count() == entries
 

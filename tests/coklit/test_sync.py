@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coklit import figures, sync
-from coklit.models import CoklitEvent, DailyProgress, DpsDraft, TpsFigures, Voter
+from coklit.models import CoklitEvent, DailyProgress, TpsFigures, Voter
 from kpu.models import Role
 from kpu.services import user_create
 from tests.coklit.conftest import Device, add_voters, event, new_voter
+from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -315,25 +316,33 @@ def test_the_same_outcome_again_is_not_a_conflict(world, device, second_pantarli
     assert_exact()
 
 
-@pytest.mark.parametrize("state,word", [("submitted", "diajukan"), ("established", "ditetapkan")])
-def test_a_locked_dps_draft_refuses_every_change(world, device, voter, state, word):
+@pytest.mark.parametrize(
+    "level,words",
+    [
+        (4, "Rapat pleno PPS Kelurahan Pahandut sudah dilaksanakan"),
+        (3, "Rapat pleno PPK Kecamatan Pahandut sudah dilaksanakan"),
+        (2, "DPS Kota Palangka"),
+    ],
+)
+def test_a_held_pleno_refuses_every_change(world, device, voter, level, words):
+    """The village's own pleno, its district's, or the DPS established (coklit closed)."""
     done = event(voter)
     device.statuses([done])
-    DpsDraft.objects.create(village=world.village, status=state)
+    set_pleno({4: world.village, 3: world.district, 2: world.regency}[level])
     other = add_voters(world.tps1, 1)[0]  # added behind the lock, figures included
     response = device.sync([done, event(other), event(None, "BARU", new_voter=new_voter())])
     duplicate, *rejected = response.json()["results"]
     assert duplicate["status"] == "duplicate"
     for r in rejected:
         assert r["status"] == "rejected"
-        assert r["error"].startswith(f"Draf DPS Kelurahan Pahandut sudah {word}")
+        assert r["error"].startswith(words)
     assert Voter.objects.get(pk=other.pk).status == "BELUM"
     assert not Voter.objects.filter(origin="BARU").exists()
     assert tps_figures(world.tps1).results == 1
 
 
-def test_a_returned_draft_accepts_changes_again(world, device, voter):
-    DpsDraft.objects.create(village=world.village, status="returned")
+def test_a_returned_pleno_accepts_changes_again(world, device, voter):
+    set_pleno(world.village, "dikembalikan")
     assert device.statuses([event(voter)]) == ["accepted"]
 
 

@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coklit import figures, selectors, services
-from coklit.models import CoklitEvent, DpsDraft, Voter
+from coklit.models import CoklitEvent, Voter
 from kpu.models import AuditEntry
 from kpu.services import DomainError
-from tests.coklit.workflow import make_voter, record, record_baru, record_conflict
+from tests.coklit.workflow import make_voter, record, record_baru, record_conflict, set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -204,9 +204,10 @@ def test_an_unknown_event_is_404_and_get_is_not_allowed(world, login):
 
 def test_the_lock_refuses_verification_and_says_why(world, login):
     e = record(make_voter(world.tps1), "TMS", tms_reason=4)
-    DpsDraft.objects.create(village=world.village, status=DpsDraft.Status.SUBMITTED)
+    set_pleno(world.village)
     response = verify(login(world.pps), e, **{"HTTP_HX_REQUEST": "true"})
-    assert "sudah diajukan ke PPK: data pemilih terkunci" in response.text
+    assert "Rapat pleno PPS Kelurahan Pahandut sudah dilaksanakan" in response.text
+    assert "data pemilihnya terkunci" in response.text
     with pytest.raises(DomainError, match="terkunci"):
         services.event_verify(event=e, by=world.pps, decision="approve")
     with pytest.raises(DomainError, match="terkunci"):

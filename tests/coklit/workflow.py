@@ -1,5 +1,6 @@
-"""Helpers of the verification and DPS draft tests: voters and field results as the sync API
-will make them (the event, the voter's new status, the figures, in one transaction)."""
+"""Helpers of the verification and pleno tests: voters and field results as the sync API
+will make them (the event, the voter's new status, the figures, in one transaction), and plenos
+set straight to a state (what the chain above a test's own step has done)."""
 
 import datetime as dt
 import itertools
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coklit import figures
-from coklit.models import CoklitEvent, Voter
+from coklit.models import CoklitEvent, Pleno, Voter
 from coklit.services import _copy
 
 _nik = itertools.count(1)
@@ -129,3 +130,22 @@ def complete_village(world, n_per_tps: int = 2) -> list[Voter]:
             record(v, "MS")
             voters.append(Voter.objects.get(pk=v.pk))
     return voters
+
+
+def set_pleno(area, state="sudah", *, stage="dphp", days_ago=0, **kw) -> Pleno:
+    """The area's pleno put straight into `state` (held: with a BA number, and for the regency
+    a Keputusan number), as if its committee had acted `days_ago` days ago."""
+    defaults = {
+        "level": area.level,
+        "state": state,
+        "state_since": timezone.now() - dt.timedelta(days=days_ago),
+        "ba_number": f"BA-{area.code}" if state == "sudah" else "",
+        "sk_number": "SK-1" if state == "sudah" and area.level == 2 else "",
+    } | kw
+    pleno, _ = Pleno.objects.update_or_create(stage=stage, area=area, defaults=defaults)
+    return pleno
+
+
+def hold_all(areas, **kw) -> None:
+    for area in areas:
+        set_pleno(area, **kw)

@@ -279,7 +279,7 @@ def test_a_second_pantarlih_of_a_tps_gets_a_numbered_username(world):
 
 
 def test_a_given_username_must_be_free(world):
-    with pytest.raises(DomainError, match="sudah dipakai"):
+    with pytest.raises(DomainError, match="tidak dapat dipakai"):
         services.account_create(
             by=world.kpu, full_name="Z", role="ppk", area_code="62.71.03", username="PPK"
         )

@@ -66,7 +66,7 @@ def test_poll_partial_and_its_304_read_on_the_replica(world, login, routed):
 
     response, primary, replica = fetch(client, url, **live, **{"If-None-Match": response["ETag"]})
     assert response.status_code == 304
-    assert {"coklit_areaversion", "coklit_dpsdraft"} <= replica
+    assert {"coklit_areaversion", "coklit_pleno"} <= replica
     assert SESSION_AND_USER <= primary and not replica & SESSION_AND_USER
 
 

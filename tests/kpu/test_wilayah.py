@@ -95,7 +95,7 @@ def test_a_papua_ppk_is_called_ppd_everywhere(db, login):
     assert '<option value="ppk">PPD</option>' in listing
     village = "94.04.01.2004"
     AuditEntry.objects.create(
-        user=users["ppd"], role="ppk", area_code=village, action="dps_approve", note="ok"
+        user=users["ppd"], role="ppk", area_code=village, action="pleno_return", note="ok"
     )
-    page = login(users["kpu_mimika"]).get(reverse("coklit-dps-list", args=[village])).text
+    page = login(users["kpu_mimika"]).get(reverse("coklit-area", args=[village])).text
     assert "(PPD)" in page and "(PPK)" not in page

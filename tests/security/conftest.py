@@ -137,12 +137,13 @@ def pages(city: City):
         )
     out.append(get("tps voters page 2", pps, area(tps.code) + "?hal=2", **HTMX_VOTERS))
     out.append(get("tps behind", kpu, area(district.code) + "?tertinggal=1&sort=-done"))
-    # Verification queue and DPS drafts (SPEC 8).
+    # Verification queue and plenos (SPEC 8).
     for who, client in (("pps", pps), ("ppk", ppk), ("kpu", kpu)):
         out.append(get(f"{who} queue", client, reverse("coklit-queue", args=[village.code])))
     for code in (regency.code, district.code, village.code):
-        out.append(get(f"dps list {code}", kpu, reverse("coklit-dps-list", args=[code])))
-    out.append(get("dps list pps", pps, reverse("coklit-dps-list", args=[village.code])))
+        out.append(get(f"pleno {code}", kpu, reverse("coklit-pleno", args=[code])))
+    out.append(get("pleno pps", pps, reverse("coklit-pleno", args=[village.code])))
+    out.append(get("pleno ppk", ppk, reverse("coklit-pleno", args=[district.code])))
     # Recaps, DPS lists, print pages (SPEC 9).
     for code in (regency.code, district.code, village.code):
         out.append(get(f"rekap {code}", kpu, reverse("coklit-rekap-xlsx", args=[code])))

@@ -57,7 +57,7 @@ def test_request_logging_leaves_out_query_strings(city, caplog):
     pps = _client(city.world.pps)
     assert pps.get(f"/wilayah/62.71.02/?q={nik}").status_code == 404
     assert pps.get(f"/tidak-ada/?nik={nik}").status_code == 404
-    assert pps.post(f"/dps/{city.world.village.code}/approve/?nik={nik}").status_code == 403
+    assert pps.post(f"/pleno/{city.world.village.code}/return/?nik={nik}").status_code == 403
     assert caplog.records, "django.request logs 4xx answers: the test must see them"
     assert nik not in caplog.text
 

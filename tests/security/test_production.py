@@ -20,6 +20,7 @@ c = Client()
 plain = c.get("/masuk/", HTTP_HOST="coklit.example.go.id")
 r = c.get("/masuk/", HTTP_HOST="coklit.example.go.id", secure=True)
 cookie = r.cookies.get("csrftoken")
+health = c.get("/healthz", HTTP_HOST="coklit.example.go.id")
 print(json.dumps({
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "SESSION_COOKIE_HTTPONLY": settings.SESSION_COOKIE_HTTPONLY,
@@ -34,6 +35,7 @@ print(json.dumps({
     "frame": r.get("X-Frame-Options", ""),
     "nosniff": r.get("X-Content-Type-Options", ""),
     "csrf_cookie_secure": bool(cookie and cookie["secure"]),
+    "healthz_plain": health.status_code,
 }))
 """
 
@@ -54,6 +56,16 @@ def test_production_is_https_only_with_secure_cookies_and_hsts(tmp_path):
     assert "script-src 'self'" in got["csp"] and "frame-ancestors 'none'" in got["csp"]
     assert (got["frame"], got["nosniff"]) == ("DENY", "nosniff")
     assert got["csrf_cookie_secure"]
+
+
+def test_healthz_answers_over_plain_http_in_production(tmp_path):
+    """Issue 15 item 9: a load balancer checks /healthz over plain HTTP; a 301 there failed the
+    check and took the server out of the pool."""
+    env = {**PROD, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = manage("shell", "-c", SCRIPT, **env)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got["plain_status"] == 301 and got["healthz_plain"] == 200
 
 
 def test_debug_mode_is_never_production(tmp_path):

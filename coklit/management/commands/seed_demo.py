@@ -60,6 +60,9 @@ class Command(BaseCommand):
         )
         for village, stage in demo.seed_workflow(regency=area, seed=seed):
             what = {
-                "ready": "coklit complete; 3 new voters wait for the PPS, then the DPS draft",
-            }.get(stage, f"DPS draft {stage}")
+                "ready": "coklit complete; 3 new voters wait for the PPS, then its pleno",
+                "returned": "pleno returned by the PPK with a reason",
+                "held": "pleno held",
+                "district held": "PPK pleno held",
+            }.get(stage, stage)
             self.stdout.write(f"  {village.title} ({village.code}): {what}")

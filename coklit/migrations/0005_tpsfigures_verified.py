@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coklit', '0003_perf'),
+        ('coklit', '0004_plenos'),
     ]
 
     operations = [
