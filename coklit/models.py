@@ -112,6 +112,23 @@ class Voter(models.Model):
         indexes = [
             models.Index(fields=["tps", "status"], name="coklit_voter_tps_status"),
             models.Index(fields=["village", "verification"], name="coklit_voter_queue"),
+            # The verification queue's pages, oldest first, by village, by TPS and by outcome:
+            # partial, so they hold only the waiting voters (selectors.queue_page).
+            models.Index(
+                fields=["village", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_age",
+            ),
+            models.Index(
+                fields=["tps", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_tps",
+            ),
+            models.Index(
+                fields=["village", "conflict", "status", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_kind",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -144,6 +161,14 @@ class CoklitEvent(models.Model):
         TMS = "TMS", "TMS"
         BARU = "BARU", "BARU"
 
+    class Source(models.TextChoices):
+        """Where a result came from (SPEC 6b): the pantarlih's app, or the PPS operator typing
+        the paper Model A in (the entry page) or uploading the filled worksheet."""
+
+        DEVICE = "device", _("Aplikasi pantarlih")
+        ENTRI = "entri", _("Entri dari kertas")
+        MODEL_A = "model_a", _("Unggahan Model A")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tps = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
     voter = models.ForeignKey(Voter, null=True, on_delete=models.PROTECT, related_name="events")
@@ -159,6 +184,11 @@ class CoklitEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     app_version = models.CharField(max_length=40, blank=True)
+    # Who entered it is `user` (the pantarlih's account, or the PPS operator's for paper).
+    # db_default too: rows written by COPY or plain SQL (bench, bulk seeding) are a device's.
+    source = models.CharField(
+        max_length=8, choices=Source.choices, default=Source.DEVICE, db_default=Source.DEVICE
+    )
     # Whether this event's outcome is the one standing for its voter (the latest recorded).
     stands = models.BooleanField(default=True)
     conflict = models.BooleanField(default=False)
@@ -361,3 +391,81 @@ class PlenoEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The pleno history is append-only.")
+
+
+class PlenoSnapshot(models.Model):
+    """What a pleno recapped, stored by its hold (issue 12): the figures of every TPS of its
+    area (`SnapshotTps`) and the state of every voter in it (`SnapshotVoter`).
+
+    The berita acara, its annex and "changed since last held" read this, never live figures,
+    so what the committee signed stays what the page shows. One per hold: a pleno held again
+    after a return or reopen has a snapshot per hold, compared by `snapshots.changes_since`.
+    """
+
+    hold = models.OneToOneField(
+        PlenoEvent, primary_key=True, on_delete=models.PROTECT, related_name="snapshot"
+    )
+    pleno = models.ForeignKey(Pleno, on_delete=models.PROTECT, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    voters = models.IntegerField(default=0)
+    # {"totals": {...}, "children": {code: {...}}}: the sums of `SnapshotTps`, made once.
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["pleno", "taken_at"], name="coklit_snapshot_pleno_at")]
+
+
+class SnapshotTps(models.Model):
+    """The counters of one TPS (`FIGURE_FIELDS`, zeros left out) when the pleno was held.
+
+    JSON rather than a column per counter: the counters grow with the forms (SPEC 9), and an
+    old snapshot must still read back with the counters it had."""
+
+    snapshot = models.ForeignKey(PlenoSnapshot, on_delete=models.PROTECT, related_name="tps_rows")
+    tps = models.CharField(max_length=20)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "tps"], name="coklit_snapshottps_unique")
+        ]
+
+
+class SnapshotVoter(models.Model):
+    """One voter's state in a snapshot: a narrow row, one per voter and snapshot. A regency's
+    pleno writes a million of them in one `INSERT ... SELECT` (`coklit.snapshots`).
+
+    What makes that cheap: no foreign key constraints (PostgreSQL checks them row by row; the
+    snapshot and the voters are never deleted, PROTECT above), and on PostgreSQL a BRIN index
+    on the snapshot instead of a btree key (migration 0005: the rows of a snapshot lie
+    together). The composite key below is the ORM's view of the row's identity."""
+
+    pk = models.CompositePrimaryKey("snapshot", "voter_id")
+    # The key (snapshot, voter) serves every lookup by snapshot: no index of its own.
+    snapshot = models.ForeignKey(
+        PlenoSnapshot,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    voter_id = models.BigIntegerField()
+    status = models.CharField(max_length=5)
+    tms_reason = models.SmallIntegerField(null=True)
+    tps = models.CharField(max_length=20)  # the TPS of the list
+    # NULL as in `Voter.dps_tps` (copied as is): where a verified TMS 8 moves the voter.
+    dps_tps = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    verification = models.CharField(max_length=8, blank=True)
+    # The level of the pleno's area: a village's own snapshot (a few thousand rows) is what
+    # "changed since" reads, through the partial index below; the district's and regency's
+    # million rows stay out of it, so their INSERT pays for no btree.
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["snapshot", "voter_id"],
+                condition=models.Q(level=4),
+                name="coklit_snapshotvoter_village",
+            )
+        ]

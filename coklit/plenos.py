@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from coklit import selectors
+from coklit import selectors, snapshots
 from coklit.models import Pleno, PlenoEvent
 from kpu.models import Area, Role, User, audit, role_label
 from kpu.scoping import in_scope
@@ -684,8 +684,8 @@ def _lock_and_check(
 
 def _record(
     pleno: Pleno, *, action: str, by: User, state_from: str, note: str, cause: str = "", **hold
-) -> None:
-    PlenoEvent.objects.create(
+) -> PlenoEvent:
+    event = PlenoEvent.objects.create(
         pleno=pleno,
         action=action,
         by=by,
@@ -709,6 +709,7 @@ def _record(
         state_to=pleno.state,
         cause=cause,
     )
+    return event
 
 
 @transaction.atomic
@@ -750,7 +751,7 @@ def pleno_hold(
     pleno.held_at, pleno.place, pleno.attendees = fields.held_at, fields.place, fields.attendees
     pleno.note, pleno.held_by = fields.note, by
     pleno.save()
-    _record(
+    event = _record(
         pleno,
         action="hold",
         by=by,
@@ -762,6 +763,8 @@ def pleno_hold(
         place=fields.place,
         attendees=fields.attendees,
     )
+    # What the pleno recapped, stored with it (issue 12): its BA and "changed since" read this.
+    snapshots.snapshot_take(hold=event)
     return pleno
 
 

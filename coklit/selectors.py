@@ -1,10 +1,11 @@
 """Reads for pages: keyword-only arguments, plain rows or querysets."""
 
 import datetime as dt
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -217,6 +218,162 @@ def verification_queue(*, village: Area) -> list[tuple[Area, list[QueueRow]]]:
     return [(tps, by_tps[tps.code]) for tps in tps_list]
 
 
+# The queue's filters by outcome (SPEC 8: TMS, BARU and ubah wait; conflicts apart, since each
+# needs the PPS to look at both results). A conflict counts under `konflik` only, so the counts
+# add up to the total.
+QUEUE_KINDS = {
+    "tms": (_("TMS"), {"status": Voter.Status.TMS, "conflict": False}),
+    "baru": (_("Baru"), {"status": Voter.Status.BARU, "conflict": False}),
+    "ubah": (_("Ubah"), {"status": Voter.Status.UBAH, "conflict": False}),
+    "konflik": (_("Konflik"), {"conflict": True}),
+}
+QUEUE_PAGE_SIZE = 30
+
+
+@dataclass
+class QueuePage:
+    """One page of a village's queue, oldest result first, with the counts of every filter."""
+
+    rows: list[QueueRow]
+    kind: str
+    tps_code: str
+    after: str
+    next_after: str | None
+    counts: dict[str, int]
+    total: int
+    tps_options: list[tuple[Area, int]]
+
+    @property
+    def kinds(self) -> list[tuple[str, str, int]]:
+        return [(k, str(label), self.counts.get(k, 0)) for k, (label, _f) in QUEUE_KINDS.items()]
+
+
+def _queue_cursor(after: str):
+    """`<outcome_at as ISO 8601>_<voter id>` -> (time, id); a bad cursor is the first page."""
+    at, _sep, pk = after.rpartition("_")
+    try:
+        parsed = dt.datetime.fromisoformat(at)
+        return (parsed, int(pk)) if parsed.tzinfo else None
+    except ValueError:
+        return None
+
+
+def queue_page(*, village: Area, kind: str = "", tps_code: str = "", after: str = "") -> QueuePage:
+    """The page of the queue after the cursor `after`, oldest result (by the time the pantarlih
+    recorded it) first: the PPS works from the longest-waiting end.
+
+    Keyset paging on (outcome_at, id) over partial indexes of the waiting voters only, so a
+    page costs the same on a queue of 10 results or of 10,000, and so does every later page
+    (an OFFSET would read every row before it). The counts per filter are one grouped count
+    over the same index; the TPS list's counts are the kept per-TPS figures.
+    """
+    kind = kind if kind in QUEUE_KINDS else ""
+    pending = Voter.objects.filter(village=village, verification=Voter.Verification.PENDING)
+    tps_options = []
+    for tps in (
+        Area.objects.filter(parent=village, level=Area.Level.TPS)
+        .select_related("figures")
+        .order_by("code")
+    ):
+        kept = getattr(tps, "figures", None)
+        n = kept.pending if kept is not None else 0
+        if n or tps.code == tps_code:
+            tps_options.append((tps, n))
+    if tps_code and not any(t.code == tps_code for t, _n in tps_options):
+        tps_code = ""
+    scoped = pending.filter(tps_id=tps_code) if tps_code else pending
+    counts = {k: 0 for k in QUEUE_KINDS}
+    total = 0
+    for status, conflict, n in (
+        scoped.order_by().values_list("status", "conflict").annotate(n=Count("pk"))
+    ):
+        total += n
+        if conflict:
+            counts["konflik"] += n
+        elif status in ("TMS", "BARU", "UBAH"):
+            counts[status.lower()] += n
+    rows_qs = scoped.filter(**QUEUE_KINDS[kind][1]) if kind else scoped
+    cursor = _queue_cursor(after) if after else None
+    if cursor is None:
+        after = ""
+    else:
+        at, pk = cursor
+        rows_qs = rows_qs.filter(Q(outcome_at__gt=at) | Q(outcome_at=at, pk__gt=pk))
+    voters = list(
+        rows_qs.select_related("dps_tps", "tps")
+        .prefetch_related(_events_prefetch())
+        .order_by("outcome_at", "pk")[: QUEUE_PAGE_SIZE + 1]
+    )
+    next_after = None
+    if len(voters) > QUEUE_PAGE_SIZE:
+        voters = voters[:QUEUE_PAGE_SIZE]
+        last = voters[-1]
+        next_after = f"{last.outcome_at.isoformat()}_{last.pk}" if last.outcome_at else None
+    return QueuePage(
+        rows=[_queue_row(v, v.event_list) for v in voters],
+        kind=kind,
+        tps_code=tps_code,
+        after=after,
+        next_after=next_after,
+        counts=counts,
+        total=total,
+        tps_options=tps_options,
+    )
+
+
+@dataclass
+class BulkSummary:
+    """What an "approve all" covers, told before it acts: counts per outcome."""
+
+    event_ids: list[str]
+    lines: list[tuple[str, int]]
+
+    @property
+    def count(self) -> int:
+        return len(self.event_ids)
+
+
+def queue_bulk_summary(*, tps: Area, event_ids: list[str]) -> BulkSummary:
+    """The listed results of this TPS that "approve all" would approve (waiting, standing, no
+    conflict), counted per outcome, TMS per reason: the confirmation says what it includes."""
+    ids = []
+    for raw in event_ids:
+        try:
+            ids.append(uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    events = (
+        CoklitEvent.objects.filter(
+            pk__in=ids,
+            tps=tps,
+            stands=True,
+            voter__verification=Voter.Verification.PENDING,
+            voter__conflict=False,
+        )
+        .exclude(verification__in=[Voter.Verification.APPROVED, Voter.Verification.REJECTED])
+        .order_by("recorded_at")
+    )
+    tally: dict[tuple, int] = {}
+    kept = []
+    for e in events:
+        kept.append(str(e.pk))
+        if e.outcome == CoklitEvent.Outcome.TMS:
+            key = (0, e.tms_reason or 0)
+        elif e.outcome == CoklitEvent.Outcome.BARU:
+            key = (1, 0)
+        else:
+            key = (2, 0)
+        tally[key] = tally.get(key, 0) + 1
+    lines = []
+    for (group, reason), n in sorted(tally.items()):
+        if group == 0:
+            label = f"TMS {reason} · {TMS_REASONS.get(reason, '?')}"
+        else:
+            label = str(Voter.Status.BARU.label if group == 1 else Voter.Status.UBAH.label)
+        lines.append((label, n))
+    return BulkSummary(event_ids=kept, lines=lines)
+
+
 def queue_row(*, event: CoklitEvent) -> QueueRow:
     """One row of the queue for this event, as it is now (after a decision, too)."""
     voter = (
@@ -249,6 +406,9 @@ AUDIT_LABELS = {
     "pleno_return": _("mengembalikan pleno"),
     "pleno_reopen": _("membuka kembali pleno"),
     "nik_reveal": _("membuka NIK lengkap"),
+    "model_a_nik": _("mengunduh Model A dengan NIK lengkap"),
+    "model_a_upload": _("mengunggah hasil coklit Model A"),
+    "paper_entry": _("memasukkan hasil coklit dari kertas"),
 }
 
 
@@ -258,6 +418,7 @@ class TimelineEntry:
     at_local: dt.datetime
     zone: str
     label: str
+    voter_name: str = ""  # the voter a verification or a NIK reveal was about
 
     @property
     def role_label(self) -> str:
@@ -276,9 +437,46 @@ def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineE
     if limit:
         qs = qs[:limit]
     tz, zone = area_tz(village), area_zone(village)
-    return [
+    entries = [
         TimelineEntry(
             e, timezone.localtime(e.at, tz), zone, str(AUDIT_LABELS.get(e.action, e.action))
         )
         for e in qs
     ]
+    _name_voters(entries)
+    return entries
+
+
+def _voter_of(entry: AuditEntry) -> int | None:
+    """The voter an audit entry is about: `voter` in a verification's data, the target of a
+    NIK reveal."""
+    raw = (entry.data or {}).get("voter")
+    if raw is None and entry.action == "nik_reveal":
+        raw = entry.target
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _name_voters(entries: list[TimelineEntry]) -> None:
+    """Each entry's voter by name (one query for the page), so a decision reads "menyetujui hasil
+    coklit · Siti Aminah" instead of an id. Names only: NIKs never reach the timeline."""
+    ids = {pk for t in entries if (pk := _voter_of(t.entry)) is not None}
+    if not ids:
+        return
+    names = dict(Voter.objects.filter(pk__in=ids).values_list("pk", "nama"))
+    for t in entries:
+        pk = _voter_of(t.entry)
+        if pk is not None:
+            t.voter_name = names.get(pk, "")
+
+
+def results_by_source(*, tps: Area) -> list[tuple[str, int]]:
+    """How many results the server holds for a TPS per source (device, entry, workbook), for
+    the reconciliation: a count that differs from the phone may be the paper's (SPEC 6b).
+    One grouped count on the TPS's events (indexed by TPS)."""
+    counts = dict(
+        CoklitEvent.objects.filter(tps=tps).values_list("source").annotate(n=Count("pk")).order_by()
+    )
+    return [(str(label), counts.get(value, 0)) for value, label in CoklitEvent.Source.choices]

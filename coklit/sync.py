@@ -274,11 +274,22 @@ def known_event_ids(ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return set(CoklitEvent.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -> list[dict]:
+def sync_batch(
+    *,
+    tps: Area,
+    user: User,
+    events: list[dict],
+    app_version: str,
+    source: str = CoklitEvent.Source.DEVICE,
+) -> list[dict]:
     """Apply a device's batch for `tps`; one result per event, in order.
 
     Each result is `{"id", "status": accepted|duplicate|rejected, "error"}`. Raises DomainError
     only for a batch that is refused as a whole (too many events).
+
+    `source` says where the results came from: a device, or the PPS operator entering the
+    paper Model A (`coklit.paper`); `user` is who sent or entered them. Paper results go
+    through exactly these rules; only a device's batch counts as the TPS's last sync.
     """
     if len(events) > MAX_EVENTS:
         raise DomainError(
@@ -305,6 +316,7 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
     with transaction.atomic():
         for attempt in range(RACE_RETRIES + 1):
             batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
+            batch.source = source
             batch.voting_day = pemilihan.voting_day if pemilihan else now.astimezone(tzinfo).date()
             batch.load(parsed.values())
             outcome = list(results)
@@ -364,6 +376,7 @@ class _Batch:
         self.conflicted: set[uuid.UUID] = set()
         self.to_pending: set[uuid.UUID] = set()
         self.cleared: set[uuid.UUID] = set()
+        self.source = CoklitEvent.Source.DEVICE
 
     def load(self, events) -> None:
         tps = self.tps
@@ -489,6 +502,7 @@ class _Batch:
             received_at=self.now,
             user=self.user,
             app_version=self.app_version,
+            source=self.source,
             stands=newer,
             conflict=differs,
             verification=verification,
@@ -561,6 +575,7 @@ class _Batch:
             received_at=self.now,
             user=self.user,
             app_version=self.app_version,
+            source=self.source,
             verification=PENDING,
         )
         self.rows.append(row)
@@ -596,7 +611,10 @@ class _Batch:
         )
         if self.accepted:
             total.setdefault(self.tps.code, Counter())["results"] += self.accepted
-        figures.apply(total, synced={self.tps.code: self.app_version})
+        # Paper results are not a sync of the pantarlih's phone: the reconciliation's "last
+        # sync" and app version stay the device's.
+        device = self.source == CoklitEvent.Source.DEVICE
+        figures.apply(total, synced={self.tps.code: self.app_version} if device else None)
 
         done: Counter = Counter()
         for pk, at in self.first_done_at.items():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coklit import pleno_views, views, views_export, workflow_views
+from coklit import pleno_views, views, views_export, views_paper, workflow_views
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
@@ -35,4 +35,8 @@ urlpatterns = [
         views_export.perubahan_xlsx,
         name="coklit-perubahan-xlsx",
     ),
+    # Results from paper (SPEC 6b).
+    path("wilayah/<str:code>/model-a.xlsx", views_paper.model_a_xlsx, name="coklit-model-a-xlsx"),
+    path("wilayah/<str:code>/model-a/", views_paper.model_a_upload, name="coklit-model-a-upload"),
+    path("wilayah/<str:code>/entri/", views_paper.entry, name="coklit-entry"),
 ]

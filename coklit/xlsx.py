@@ -507,3 +507,111 @@ def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
         ws = wb.create_sheet(title="Perubahan")
         ws.append([text_cell(ws, "Belum ada TPS di wilayah ini.", border=NO_BORDER)])
     return _tempfile(wb)
+
+
+# --- The Model A worksheet (SPEC 6b).
+
+
+def _as_text(cell) -> None:
+    """A text cell stays text: a name beginning with `=` is not a formula (SPEC 9)."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+
+
+def model_a_workbook(sheet) -> IO[bytes]:
+    """The pantarlih's worksheet of one TPS (`coklit.paper.Worksheet`): the list with a
+    correction line under each voter, the new-voter sheet and the instructions.
+
+    Write-only and streamed from the voters' generator. Every cell a pantarlih or the operator
+    may type digits into is formatted as text, so a 16-digit NIK keeps its last digit, RT 004
+    its zeros and `8/004` is not taken for a date.
+    """
+    from coklit import paper
+
+    wb = Workbook(write_only=True)
+    wb.properties.title = f"{paper.TITLE_LIST} {sheet.tps.title}"
+    wb.properties.creator = "Pantau Coklit"
+    text_font = Font(name="Arial", size=9)
+
+    def styled(ws, value, font=FONT, fill=None, align=None, border=None, text=False):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = font
+        if fill:
+            cell.fill = fill
+        if align:
+            cell.alignment = align
+        if border:
+            cell.border = border
+        if text:
+            cell.number_format = "@"
+        _as_text(cell)
+        return cell
+
+    def top(ws, columns, title, subtitle):
+        for i, key in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = paper.WIDTHS[key]
+        rows = [[styled(ws, title, TITLE)], [styled(ws, subtitle, SUBTITLE)]]
+        if sheet.election:
+            rows.append([styled(ws, sheet.election, BOLD)])
+        for label, value in sheet.heading:
+            rows.append([None, None, styled(ws, label, BOLD), styled(ws, f": {value}")])
+        rows.append([None, None, styled(ws, "Keadaan data", BOLD), styled(ws, f": {sheet.as_of}")])
+        note = (
+            "NIK dan NKK LENGKAP: dokumen rahasia, unduhannya dicatat di log audit."
+            if sheet.full_nik
+            else "NIK dan NKK disamarkan (10 dari 16 digit)."
+        )
+        rows.append([None, None, styled(ws, note, SMALL)])
+        rows.append([])
+        head = len(rows) + 1
+        ws.freeze_panes = f"A{head + 1}"
+        _page_setup(ws, title_rows=f"{head}:{head}")
+        for r in rows:
+            ws.append(r)
+        ws.append([styled(ws, paper.LABELS[k], BOLD, HEAD_FILL, CENTER, BOX) for k in columns])
+
+    def line(ws, columns, values):
+        return [
+            styled(ws, v, text_font, border=BOX, text=k in paper.TEXT_COLUMNS)
+            for k, v in zip(columns, values, strict=True)
+        ]
+
+    # 1. The list: a row per voter (with its ID), and an empty correction line under it.
+    ws = wb.create_sheet(title=paper.SHEET_LIST)
+    top(
+        ws,
+        paper.LIST_COLUMNS,
+        paper.TITLE_LIST,
+        "Daftar pemilih untuk pencocokan dan penelitian (coklit)",
+    )
+    blank = [None] * len(paper.LIST_COLUMNS)
+    count = 0
+    for values in sheet.rows:
+        ws.append(line(ws, paper.LIST_COLUMNS, values))
+        ws.append(line(ws, paper.LIST_COLUMNS, blank))
+        count += 1
+    if not count:
+        ws.append([None, styled(ws, "Belum ada pemilih dalam daftar TPS ini.", SMALL)])
+
+    # 2. New voters: those recorded already, then blank numbered rows for the pen.
+    ws = wb.create_sheet(title=paper.SHEET_NEW)
+    top(
+        ws,
+        paper.NEW_COLUMNS,
+        paper.TITLE_NEW,
+        "Pemilih yang memenuhi syarat tetapi belum terdaftar (pemilih baru)",
+    )
+    n = 0
+    for n, values in enumerate(sheet.new_rows, start=1):  # noqa: B007 (n is used below)
+        ws.append(line(ws, paper.NEW_COLUMNS, values))
+    for i in range(n + 1, n + 1 + paper.NEW_BLANK_ROWS):
+        ws.append(line(ws, paper.NEW_COLUMNS, [i] + [None] * (len(paper.NEW_COLUMNS) - 1)))
+
+    # 3. Instructions.
+    ws = wb.create_sheet(title=paper.SHEET_HELP)
+    ws.column_dimensions["A"].width = 120
+    _page_setup(ws, title_rows="1:1")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, text in enumerate(sheet.help):
+        ws.append([styled(ws, text, BOLD if i == 0 else FONT, align=wrap)])
+    return _tempfile(wb)

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,4 +188,30 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class PlainNotFoundMiddleware:
+    """The project's own 404 page even with DJANGO_DEBUG=1 (the demo runs so).
+
+    With DEBUG on, Django answers a 404 with its technical page: the URL patterns listed, in
+    English, on yellow; for an officer who followed a link outside their area that reads as a
+    broken app. Only that technical page is replaced (an API's JSON 404 or a view's own 404
+    page pass through); with DEBUG off Django renders templates/404.html itself.
+    """
+
+    TECHNICAL = b"<title>Page not found at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not getattr(response, "streaming", False)
+            and self.TECHNICAL in response.content[:1000]
+        ):
+            return render(request, "404.html", status=404)
         return response

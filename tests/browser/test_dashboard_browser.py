@@ -36,7 +36,7 @@ def test_a_change_through_figures_appears_on_the_open_page_without_reload(
         lambda r: r.headers.get("hx-target") == "live" and polls.append(r.all_headers()),
     )
     page.goto(f"{live_server.url}/wilayah/{world.village.code}/")
-    figure = page.locator(".fig.main b")
+    figure = page.locator("#headline .pct")
     expect(figure).to_have_text("0,0%")
     # Unchanged polls are revalidated by the browser with the ETag (answered 304).
     page.wait_for_timeout(2500)

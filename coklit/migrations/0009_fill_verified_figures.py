@@ -34,6 +34,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("coklit", "0005_tpsfigures_verified")]
+    dependencies = [("coklit", "0008_tpsfigures_verified")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coklit', '0004_plenos'),
+        ('coklit', '0007_queue_indexes'),
     ]
 
     operations = [
