@@ -15,6 +15,7 @@ from django.db import connections, router
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from coklit import figures
 from coklit.models import (
     FIGURE_FIELDS,
     TMS_REASONS,
@@ -32,17 +33,8 @@ from kpu.models import Area, Pemilihan, Role, User, tzinfo_of, zone_of
 STALE_AFTER = dt.timedelta(hours=48)
 
 # The TpsFigures column that holds each level's code, and the one that groups its children.
-_OWN_COL = {
-    Area.Level.REGENCY: "regency_code",
-    Area.Level.DISTRICT: "district_code",
-    Area.Level.VILLAGE: "village_code",
-    Area.Level.TPS: "tps_id",
-}
-_CHILD_COL = {
-    Area.Level.REGENCY: "district_code",
-    Area.Level.DISTRICT: "village_code",
-    Area.Level.VILLAGE: "tps_id",
-}
+_OWN_COL = figures.OWN_COLUMN
+_CHILD_COL = figures.CHILD_COLUMN
 
 
 def figures_of(*, area: Area):
@@ -138,10 +130,7 @@ def _complete(row: dict) -> dict:
         "last_sync": row.get("last_sync"),
         "app_version": row.get("app_version") or "",
     }
-    out["target"] = out["target_l"] + out["target_p"]
-    out["tms"] = sum(out[f"tms_{r}"] for r in TMS_REASONS)
-    out["dps"] = out["dps_l"] + out["dps_p"]
-    out["percent"] = percent(out["done"], out["target"])
+    out |= figures.derive(out)
     out["ratio"] = out["done"] / out["target"] if out["target"] else 0.0
     return out
 

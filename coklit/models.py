@@ -228,12 +228,20 @@ class CoklitEvent(models.Model):
 
 
 # Counters kept per TPS. Everything an area page, the API or a recap shows is a sum of these.
+# Two families (SPEC 4, 6, 9): coklit progress counts results as recorded, verified or not
+# (`done`, `ms`, `ubah`, `tms_<r>`, `baru`: the progress API and the dashboard); the recaps a
+# committee signs count verified results only, per sex (`v…_l`, `v…_p`, `pindah_*`), and the list
+# of the stage (`dps_*`, the DPHP) is Model A less verified TMS plus verified baru and the voters
+# moved in by a verified TMS 8, so DPHP = Model A - TMS + Baru holds per TPS by construction.
+SEXES = ("l", "p")
 FIGURE_FIELDS = (
     ["target_l", "target_p", "done", "ms", "ubah"]
     + [f"tms_{r}" for r in TMS_REASONS]
     + ["baru", "dps_l", "dps_p"]
     + [f"dis_{d}" for d in DISABILITIES]
     + ["no_ktp_el", "pending", "conflicts", "flagged", "results"]
+    + [f"vtms_{r}_{s}" for r in TMS_REASONS for s in SEXES]
+    + [f"{k}_{s}" for k in ("vbaru", "pindah", "vubah") for s in SEXES]
 )
 
 

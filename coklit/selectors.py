@@ -42,19 +42,8 @@ def pemilihan_for(*, area: Area) -> Pemilihan | None:
     return Pemilihan.objects.filter(regency_id=area.regency_code).select_related("regency").first()
 
 
-def percent(done: int, target: int) -> float:
-    """Completion in percent, rounded *down* to one decimal: 99.96% is 99.9%, never 100%."""
-    if target <= 0:
-        return 0.0
-    return (done * 1000 // target) / 10
-
-
-# Which TpsFigures column groups the children of an area of each level.
-_CHILD_KEY = {
-    Area.Level.REGENCY: ("regency_code", "district_code"),
-    Area.Level.DISTRICT: ("district_code", "village_code"),
-    Area.Level.VILLAGE: ("village_code", "tps_id"),
-}
+# Completion in percent, rounded down (defined once, in `figures`).
+percent = figures.percent
 
 
 def area_figures(*, area: Area) -> dict[str, int]:
@@ -67,9 +56,10 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
 
     Children without TPS yet get zero figures. TPS have no children: an empty list.
     """
-    if area.level not in _CHILD_KEY:
+    if area.level not in figures.CHILD_COLUMN:
         return []
-    own_col, child_col = _CHILD_KEY[area.level]
+    own_col = figures.OWN_COLUMN[area.level]
+    child_col = figures.CHILD_COLUMN[area.level]
     rows = (
         TpsFigures.objects.filter(**{own_col: area.code})
         .values(child_col)

@@ -221,6 +221,7 @@ def tps_queue_approve_all(
     }
     wanted = {str(i) for i in event_ids} if event_ids else None
     before, after, approved = [], [], []
+    changes: dict[str, dict] = {}  # event id -> {field: [old, new]}: the change list reads it
     now = timezone.now()
     for voter in voters:
         event = events.get(voter.pk)
@@ -229,7 +230,9 @@ def tps_queue_approve_all(
         if wanted is not None and str(event.pk) not in wanted:
             continue
         before.append(_copy(voter))
-        _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        done = _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        if done["changes"]:
+            changes[str(event.pk)] = done["changes"]
         after.append(voter)
         approved.append(str(event.pk))
     if not approved:
@@ -244,6 +247,7 @@ def tps_queue_approve_all(
         tps=tps.code,
         count=len(approved),
         events=approved,
+        changes=changes,
     )
     return len(approved)
 

@@ -65,14 +65,16 @@ class Area(models.Model):
         if self.level == self.Level.DISTRICT:
             return "Distrik" if self.is_papua else "Kecamatan"
         if self.level == self.Level.VILLAGE:
-            if self.is_papua:  # SPEC 3: in Papua every village is a kampung
-                return "Kampung"
-            return "Kelurahan" if self.code.rsplit(".", 1)[1].startswith("1") else "Desa"
+            # SPEC 3: a village coded 1xxx is a kelurahan everywhere (Mimika has 19 of them);
+            # one coded 2xxx a desa, or in Papua a kampung.
+            if self.code.rsplit(".", 1)[1].startswith("1"):
+                return "Kelurahan"
+            return "Kampung" if self.is_papua else "Desa"
         return "TPS"
 
     @property
     def title(self) -> str:
-        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangkaraya`, `TPS 007`."""
+        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangka Raya`, `TPS 007`."""
         if self.level in (self.Level.REGENCY, self.Level.PROVINCE):
             return self.name if self.level == self.Level.REGENCY else f"Provinsi {self.name}"
         if self.level == self.Level.TPS:
@@ -162,6 +164,10 @@ class Pemilihan(models.Model):
     voting_day = models.DateField()
     coklit_start = models.DateField()
     coklit_end = models.DateField()
+    # Commissioners of the KPU Kab/Kota who sign its recaps: three or five, by regency.
+    kpu_members = models.PositiveSmallIntegerField(
+        default=5, choices=[(3, "3"), (5, "5")], verbose_name="anggota KPU Kab/Kota"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
