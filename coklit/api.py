@@ -22,9 +22,9 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import ConfigDict, StrictInt
 
 from coklit import figures, selectors, sync
-from coklit.importer import age_on
-from coklit.models import TMS_REASONS, TpsFigures, Voter
-from coklit.voter_fields import CHANGEABLE, mask_nik
+from coklit.masking import mask_nik
+from coklit.models import TMS_REASONS, TpsFigures, Voter, age_on
+from coklit.voter_fields import CHANGEABLE
 from kpu.db_router import dashboard_reads, one_reading
 from kpu.models import Area, DeviceToken, Role, User, hash_token
 from kpu.scoping import area_for_user_or_404
@@ -413,7 +413,7 @@ def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
     """When the area's figures (and each child's) last changed: one query."""
     own = _OWN_COLUMN.get(area.level)
     if own is None:
-        qs = TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+        qs = TpsFigures.objects.filter(regency_code__below=area.code)
         return qs.aggregate(m=Max("updated_at"))["m"], {}
     qs = TpsFigures.objects.filter(**{own: area.code})
     child = _CHILD_COLUMN.get(area.level)

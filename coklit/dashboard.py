@@ -6,7 +6,6 @@ must cost the same with 10,000 voters and with 1,000,000.
 """
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from coklit.models import (
 )
 from coklit.plenos import current_stage
 from coklit.selectors import percent
-from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
+from kpu.models import Area, Pemilihan, Role, User, tzinfo_of, zone_of
 
 # A TPS that has not synced for this long is an exception on the dashboard (SPEC 7).
 STALE_AFTER = dt.timedelta(hours=48)
@@ -42,7 +41,7 @@ def figures_of(*, area: Area):
     """The TpsFigures rows of an area (any level, a province included)."""
     if area.level in _OWN_COL:
         return TpsFigures.objects.filter(**{_OWN_COL[area.level]: area.code})
-    return TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+    return TpsFigures.objects.filter(regency_code__below=area.code)
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,8 @@ class Clock:
 
 
 def clock_for(*, area: Area, pemilihan: Pemilihan | None, now: dt.datetime | None = None) -> Clock:
-    zone = pemilihan.zone if pemilihan else zone_for_province(area.province_code)
-    tz = zoneinfo.ZoneInfo(ZONES[zone])
+    # The election is the area's regency's, so its zone is the area's (kpu.models.zone_of).
+    zone, tz = zone_of(area.code), tzinfo_of(area.code)
     now = timezone.localtime(now or timezone.now(), tz)
     return Clock(
         now=now,
@@ -400,7 +399,7 @@ def _pleno_states(area: Area, rows: list[ChildRow], clock: Clock) -> None:
                 stage=stage,
                 level=Area.Level.VILLAGE,
                 state=Pleno.State.SUDAH,
-                area__code__startswith=area.code + ".",
+                area__code__below=area.code,
             )
             .values_list("area__parent_id")
             .annotate(n=Count("pk"))
@@ -529,7 +528,7 @@ def search_areas(*, area: Area, q: str) -> list[Area]:
     if len(q) < 2:
         return []
     below = Area.objects.filter(
-        code__startswith=area.code + ".",
+        code__below=area.code,
         level__in=[Area.Level.DISTRICT, Area.Level.VILLAGE, Area.Level.TPS],
     )
     match = Q(name__icontains=q)

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from coklit import figures, plenos, selectors
 from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
-from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter
+from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter, age_on
 from kpu.models import Area, Pemilihan
 
 # Recaps exist for the areas that sign one (KPU, PPK/PPD, PPS). A TPS has no children and no
@@ -578,10 +578,6 @@ KET_BARU, KET_UBAH = "B", "U"
 
 def ket_pindahan(from_tps_code: str) -> str:
     return f"B pindahan TPS {from_tps_code.rsplit('.', 1)[1]}"
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -> Iterator[tuple]:

@@ -22,6 +22,7 @@ from coklit.models import (
     TpsFigures,
     Voter,
 )
+from kpu.lookups import code_within
 from kpu.models import Area
 
 # The TpsFigures column that holds an area's own code, per level, and the one that holds its
@@ -244,23 +245,23 @@ def record_daily(done_by_day: dict[tuple[str, object], int]) -> None:
 def recount(*, code: str) -> dict[str, Counter]:
     """Figures of every TPS within `code`, counted from voter rows (slow; for checks)."""
     total: Delta = {}
-    voters = Voter.objects.filter(tps__code__startswith=code).only(*CONTRIBUTION_FIELDS)
+    voters = Voter.objects.filter(tps__code__within=code).only(*CONTRIBUTION_FIELDS)
     moved_in = (
-        Voter.objects.filter(dps_tps__code__startswith=code)
-        .exclude(tps__code__startswith=code)
+        Voter.objects.filter(dps_tps__code__within=code)
+        .exclude(tps__code__within=code)
         .only(*CONTRIBUTION_FIELDS)
     )
     for v in voters.iterator(chunk_size=5000):
         add_into(total, contributions(v))
     for v in moved_in.iterator(chunk_size=5000):
-        add_into(total, {k: c for k, c in contributions(v).items() if k.startswith(code)})
-    return {k: c for k, c in total.items() if k == code or k.startswith(code + ".")}
+        add_into(total, {k: c for k, c in contributions(v).items() if code_within(k, code)})
+    return {k: c for k, c in total.items() if code_within(k, code)}
 
 
 def mismatches(*, code: str) -> dict[str, dict[str, tuple[int, int]]]:
     """TPS whose kept figures differ from a recount: {tps: {figure: (kept, counted)}}."""
     counted = recount(code=code)
-    rows = TpsFigures.objects.filter(tps__code__startswith=code).values("tps_id", *FIGURE_FIELDS)
+    rows = TpsFigures.objects.filter(tps__code__within=code).values("tps_id", *FIGURE_FIELDS)
     out = {}
     for row in rows:
         tps = row.pop("tps_id")
@@ -310,6 +311,6 @@ def area_totals(*, area: Area) -> dict[str, int]:
     if area.level in OWN_COLUMN:
         qs = qs.filter(**{OWN_COLUMN[area.level]: area.code})
     else:
-        qs = qs.filter(regency_code__startswith=area.code + ".")
+        qs = qs.filter(regency_code__below=area.code)
     sums = qs.aggregate(tps_count=Count("tps_id"), **{k: Sum(k) for k in FIGURE_FIELDS})
     return {k: v or 0 for k, v in sums.items()}

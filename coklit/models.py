@@ -1,5 +1,6 @@
 """Voters, the coklit event log, figures kept per TPS, and the plenos (SPEC 8)."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class Flag(models.TextChoices):
     UNDERAGE = "bawah_umur", _("Di bawah 17 tahun dan belum kawin")
     NIK_OTHER_TPS = "nik_tps_lain", _("NIK juga terdaftar di TPS lain")
     TPS_OVER_600 = "tps_600", _("TPS lebih dari 600 pemilih")
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day` (the voting day, for the flags and the published DPS)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Voter(models.Model):
@@ -148,6 +154,14 @@ class Voter(models.Model):
     @property
     def disability_list(self) -> list[int]:
         return [int(d) for d in self.disabilitas.split(",") if d]
+
+
+def change_new_value(value):
+    """The new value of one field in `CoklitEvent.changes`: stored as the value itself; an
+    {"old": .., "new": ..} pair is tolerated as well."""
+    if isinstance(value, dict) and "new" in value:
+        return value["new"]
+    return value
 
 
 class CoklitEvent(models.Model):

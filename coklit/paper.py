@@ -32,8 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import selectors, sync
+from coklit.masking import mask_nik
 from coklit.models import CoklitEvent, Voter
-from coklit.voter_fields import CLEANERS, cell_text, mask_nik
+from coklit.voter_fields import CLEANERS, cell_text
 from kpu.models import Area, User, audit
 from kpu.services import DomainError
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import CoklitEvent, Voter
+from coklit.models import CoklitEvent, Voter, change_new_value
 from coklit.plenos import lock_messages, village_editable_or_raise
 from coklit.voter_fields import CHANGEABLE, CLEANERS
 from kpu.models import Area, Role, User, audit
@@ -28,16 +28,6 @@ V = Voter
 
 
 # --- verification ---------------------------------------------------------------------------------
-
-# Voter fields a pantarlih may correct (an "ubah"): the sync API's rule, defined once there.
-EDITABLE_FIELDS = CHANGEABLE
-
-
-def change_new_value(value):
-    """A change is stored as the new value; tolerate {"old": .., "new": ..} as well."""
-    if isinstance(value, dict) and "new" in value:
-        return value["new"]
-    return value
 
 
 def _coerce(field: str, value):
@@ -76,7 +66,7 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
     changed: dict = {}
     if event.outcome == CoklitEvent.Outcome.MS and event.changes and voter.status == V.Status.UBAH:
         for field, raw in event.changes.items():
-            if field not in EDITABLE_FIELDS:
+            if field not in CHANGEABLE:  # the fields a pantarlih may correct (sync API)
                 continue
             new = _coerce(field, change_new_value(raw))
             old = getattr(voter, field)

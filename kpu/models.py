@@ -14,6 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from coklit.masking import mask_nik
+from kpu.lookups import code_within
 
 
 class Area(models.Model):
@@ -109,7 +110,7 @@ class Area(models.Model):
         return [".".join(parts[:i]) for i in range(1, len(parts))]
 
     def contains(self, code: str) -> bool:
-        return code == self.code or code.startswith(self.code + ".")
+        return code_within(code, self.code)
 
     @property
     def regency_code(self) -> str:
@@ -137,6 +138,17 @@ def zone_for_province(province_code: str) -> str:
     if province_code in WITA_PROVINCES:
         return "WITA"
     return "WIB"
+
+
+def zone_of(area_code: str) -> str:
+    """The zone of the election of any area (`62.71.01` -> `WIB`): its province's, since an
+    election is a regency's. Every time shown to a user is in it; no query needed."""
+    return zone_for_province(area_code.split(".")[0])
+
+
+def tzinfo_of(area_code: str) -> zoneinfo.ZoneInfo:
+    """The zone of `zone_of(area_code)` as a tzinfo (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)."""
+    return zoneinfo.ZoneInfo(ZONES[zone_of(area_code)])
 
 
 class Pemilihan(models.Model):
@@ -174,11 +186,11 @@ class Pemilihan(models.Model):
 
     @property
     def zone(self) -> str:
-        return zone_for_province(self.regency.province_code)
+        return zone_of(self.regency_id)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(ZONES[self.zone])
+        return tzinfo_of(self.regency_id)
 
     def localtime(self, value):
         return timezone.localtime(value, self.tzinfo)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from kpu.lookups import code_within
 from kpu.models import Area
 
 DEFAULT_SOURCE = Path(settings.BASE_DIR) / "data" / "wilayah"
@@ -47,7 +48,7 @@ def read_areas(source: Path, prefix: str | None) -> list[Area]:
     if prefix:
         parts = prefix.split(".")
         ancestors = {".".join(parts[:i]) for i in range(1, len(parts))}
-        wanted = lambda code: code in ancestors or code == prefix or code.startswith(prefix + ".")  # noqa: E731
+        wanted = lambda code: code in ancestors or code_within(code, prefix)  # noqa: E731
     areas = []
     for filename, level, parent_col in FILES:
         for row in _rows(source / filename):

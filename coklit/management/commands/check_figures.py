@@ -7,7 +7,6 @@ every voter); run it off-peak.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
 from coklit import exports, figures
 from coklit.models import TpsFigures
@@ -34,9 +33,7 @@ class Command(BaseCommand):
         checked = 0
         bad: dict[str, dict[str, tuple[int, int]]] = {}
         for c in codes:
-            checked += TpsFigures.objects.filter(
-                Q(tps_id=c) | Q(tps__code__startswith=c + ".")
-            ).count()
+            checked += TpsFigures.objects.filter(tps__code__within=c).count()
             bad.update(figures.mismatches(code=c))
         for tps in sorted(bad):
             for name, (kept, counted) in sorted(bad[tps].items()):
