@@ -18,6 +18,7 @@ from coklit import figures, plenos, selectors
 from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
 from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter, age_on
+from coklit.terbilang import tanggal
 from kpu.models import Area, Pemilihan
 
 # Recaps exist for the areas that sign one (KPU, PPK/PPD, PPS). A TPS has no children and no
@@ -25,26 +26,6 @@ from kpu.models import Area, Pemilihan
 REKAP_LEVELS = (Area.Level.REGENCY, Area.Level.DISTRICT, Area.Level.VILLAGE)
 # The DPS is posted per TPS, at the village office: a TPS or a whole village (a sheet per TPS).
 DPS_LEVELS = (Area.Level.VILLAGE, Area.Level.TPS)
-
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-
-def tanggal(day: dt.date) -> str:
-    """A date as written on Indonesian forms, whatever the UI language: `23 November 2026`."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def waktu(moment: dt.datetime, pemilihan: Pemilihan | None) -> str:
