@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import Flag, Voter
+from coklit.models import Flag, Voter, age_on
 from coklit.plenos import lock_messages
 
 # One home for reading a cell and a date (issue 17): the sync API and the Model A upload read
@@ -37,6 +37,7 @@ from kpu import uploads
 from kpu.models import Area, Pemilihan, audit
 from kpu.scoping import CODE as AREA_CODE
 from kpu.services import DomainError
+from kpu.text import unstorable
 
 COLUMNS = (
     "village",
@@ -267,7 +268,7 @@ def _parse_row(cells: list, ix: _Columns, village: str | None, today: dt.date) -
         value = getattr(r, name)
         if len(value) > size:
             errors.append((name, _("lebih dari %(n)s karakter") % {"n": size}))
-        if "\x00" in value:  # PostgreSQL text cannot hold it; a damaged file has it
+        if unstorable(value):  # a NUL: PostgreSQL text cannot hold it; a damaged file has it
             errors.append((name, _("berisi karakter NUL (berkas rusak?)")))
 
     raw = cells[ix.tanggal_lahir]
@@ -329,10 +330,6 @@ _MARITAL = frozenset("BSP")
 
 
 # --- flags ----------------------------------------------------------------------------------
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def nik_flags(nik: str, born: dt.date, sex: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Voters, the coklit event log, figures kept per TPS, and the plenos (SPEC 8)."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class Flag(models.TextChoices):
     UNDERAGE = "bawah_umur", _("Di bawah 17 tahun dan belum kawin")
     NIK_OTHER_TPS = "nik_tps_lain", _("NIK juga terdaftar di TPS lain")
     TPS_OVER_600 = "tps_600", _("TPS lebih dari 600 pemilih")
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day` (the voting day, for the flags and the published DPS)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Voter(models.Model):
@@ -150,6 +156,14 @@ class Voter(models.Model):
         return [int(d) for d in self.disabilitas.split(",") if d]
 
 
+def change_new_value(value):
+    """The new value of one field in `CoklitEvent.changes`: stored as the value itself; an
+    {"old": .., "new": ..} pair is tolerated as well."""
+    if isinstance(value, dict) and "new" in value:
+        return value["new"]
+    return value
+
+
 class CoklitEvent(models.Model):
     """One field result as the device sent it: append-only, keyed by the device's own UUID.
 
@@ -216,12 +230,20 @@ class CoklitEvent(models.Model):
 
 
 # Counters kept per TPS. Everything an area page, the API or a recap shows is a sum of these.
+# Two families (SPEC 4, 6, 9): coklit progress counts results as recorded, verified or not
+# (`done`, `ms`, `ubah`, `tms_<r>`, `baru`: the progress API and the dashboard); the recaps a
+# committee signs count verified results only, per sex (`v…_l`, `v…_p`, `pindah_*`), and the list
+# of the stage (`dps_*`, the DPHP) is Model A less verified TMS plus verified baru and the voters
+# moved in by a verified TMS 8, so DPHP = Model A - TMS + Baru holds per TPS by construction.
+SEXES = ("l", "p")
 FIGURE_FIELDS = (
     ["target_l", "target_p", "done", "ms", "ubah"]
     + [f"tms_{r}" for r in TMS_REASONS]
     + ["baru", "dps_l", "dps_p"]
     + [f"dis_{d}" for d in DISABILITIES]
     + ["no_ktp_el", "pending", "conflicts", "flagged", "results"]
+    + [f"vtms_{r}_{s}" for r in TMS_REASONS for s in SEXES]
+    + [f"{k}_{s}" for k in ("vbaru", "pindah", "vubah") for s in SEXES]
 )
 
 

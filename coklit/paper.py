@@ -32,8 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import selectors, sync
+from coklit.importer import COLUMNS as IMPORT_COLUMNS
+from coklit.masking import mask_nik
 from coklit.models import CoklitEvent, Voter
-from coklit.voter_fields import CLEANERS, cell_text, mask_nik
+from coklit.voter_fields import CLEANERS, cell_text
 from kpu.models import Area, User, audit
 from kpu.services import DomainError
 
@@ -69,20 +71,7 @@ FIELDS = (
     "ktp_el",
 )
 # The new-voter sheet takes the import's columns (SPEC 5), in the import's order.
-NEW_FIELDS = (
-    "nkk",
-    "nik",
-    "nama",
-    "tempat_lahir",
-    "tanggal_lahir",
-    "jenis_kelamin",
-    "status_kawin",
-    "alamat",
-    "rt",
-    "rw",
-    "disabilitas",
-    "ktp_el",
-)
+NEW_FIELDS = tuple(c for c in IMPORT_COLUMNS if c not in ("village", "tps"))
 LABELS = {
     "no": "No",
     "id": "ID",

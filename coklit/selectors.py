@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coklit import figures
+from coklit.masking import mask_nik
 from coklit.models import (
     DISABILITIES,
     FIGURE_FIELDS,
@@ -18,8 +19,10 @@ from coklit.models import (
     Flag,
     TpsFigures,
     Voter,
+    change_new_value,
 )
-from kpu.models import ZONES, Area, AuditEntry, Pemilihan, role_label, zone_for_province
+from coklit.voter_fields import CHANGEABLE
+from kpu.models import Area, AuditEntry, Pemilihan, role_label, tzinfo_of, zone_of
 
 
 def area_breadcrumbs(*, area: Area) -> list[Area]:
@@ -39,19 +42,8 @@ def pemilihan_for(*, area: Area) -> Pemilihan | None:
     return Pemilihan.objects.filter(regency_id=area.regency_code).select_related("regency").first()
 
 
-def percent(done: int, target: int) -> float:
-    """Completion in percent, rounded *down* to one decimal: 99.96% is 99.9%, never 100%."""
-    if target <= 0:
-        return 0.0
-    return (done * 1000 // target) / 10
-
-
-# Which TpsFigures column groups the children of an area of each level.
-_CHILD_KEY = {
-    Area.Level.REGENCY: ("regency_code", "district_code"),
-    Area.Level.DISTRICT: ("district_code", "village_code"),
-    Area.Level.VILLAGE: ("village_code", "tps_id"),
-}
+# Completion in percent, rounded down (defined once, in `figures`).
+percent = figures.percent
 
 
 def area_figures(*, area: Area) -> dict[str, int]:
@@ -64,9 +56,10 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
 
     Children without TPS yet get zero figures. TPS have no children: an empty list.
     """
-    if area.level not in _CHILD_KEY:
+    if area.level not in figures.CHILD_COLUMN:
         return []
-    own_col, child_col = _CHILD_KEY[area.level]
+    own_col = figures.OWN_COLUMN[area.level]
+    child_col = figures.CHILD_COLUMN[area.level]
     rows = (
         TpsFigures.objects.filter(**{own_col: area.code})
         .values(child_col)
@@ -82,12 +75,13 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
 
 
 def area_tz(area: Area) -> zoneinfo.ZoneInfo:
-    """The election timezone of an area's province (WIB, WITA or WIT)."""
-    return zoneinfo.ZoneInfo(ZONES[zone_for_province(area.province_code)])
+    """The election timezone of an area (kpu.models.tzinfo_of)."""
+    return tzinfo_of(area.code)
 
 
 def area_zone(area: Area) -> str:
-    return zone_for_province(area.province_code)
+    """WIB, WITA or WIT (kpu.models.zone_of)."""
+    return zone_of(area.code)
 
 
 def days_at_stage(since: dt.datetime, area: Area) -> int:
@@ -136,14 +130,6 @@ def outcome_label(event: CoklitEvent) -> str:
 MASKED_FIELDS = ("nik", "nkk")
 
 
-def mask_id(value: str | None) -> str:
-    """NIK/NKK as KPU publishes them: 10 of 16 digits starred (`6271**********01`)."""
-    value = str(value or "")
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]
-
-
 # How a correction's field and values read in the queue (the PPS reads words, not codes).
 CHANGE_LABELS = {
     "nkk": "NKK",
@@ -174,8 +160,6 @@ def _change_text(name: str, value) -> str:
 
 
 def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueRow:
-    from coklit.services import EDITABLE_FIELDS, change_new_value
-
     if standing is None and voter.outcome_event_id:
         standing = next((e for e in events if e.pk == voter.outcome_event_id), None)
     if standing is None:
@@ -183,13 +167,13 @@ def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueR
     changes = []
     if standing is not None and standing.changes:
         for name, raw in standing.changes.items():
-            if name not in EDITABLE_FIELDS:
+            if name not in CHANGEABLE:
                 continue
             old = raw.get("old") if isinstance(raw, dict) and "old" in raw else None
             old = getattr(voter, name, "") if old is None else old
             new = change_new_value(raw)
             if name in MASKED_FIELDS:
-                old, new = mask_id(old), mask_id(new)
+                old, new = mask_nik(old), mask_nik(new)
             label = CHANGE_LABELS.get(name) or name.replace("_", " ")
             changes.append((str(label), _change_text(name, old), _change_text(name, new)))
     flag_labels = dict(Flag.choices)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import CoklitEvent, Voter
+from coklit.models import CoklitEvent, Voter, change_new_value
 from coklit.plenos import lock_messages, village_editable_or_raise
 from coklit.voter_fields import CHANGEABLE, CLEANERS
 from kpu.models import Area, Role, User, audit
@@ -28,16 +28,6 @@ V = Voter
 
 
 # --- verification ---------------------------------------------------------------------------------
-
-# Voter fields a pantarlih may correct (an "ubah"): the sync API's rule, defined once there.
-EDITABLE_FIELDS = CHANGEABLE
-
-
-def change_new_value(value):
-    """A change is stored as the new value; tolerate {"old": .., "new": ..} as well."""
-    if isinstance(value, dict) and "new" in value:
-        return value["new"]
-    return value
 
 
 def _coerce(field: str, value):
@@ -76,7 +66,7 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
     changed: dict = {}
     if event.outcome == CoklitEvent.Outcome.MS and event.changes and voter.status == V.Status.UBAH:
         for field, raw in event.changes.items():
-            if field not in EDITABLE_FIELDS:
+            if field not in CHANGEABLE:  # the fields a pantarlih may correct (sync API)
                 continue
             new = _coerce(field, change_new_value(raw))
             old = getattr(voter, field)
@@ -235,6 +225,7 @@ def tps_queue_approve_all(
     }
     wanted = {str(i) for i in event_ids} if event_ids else None
     before, after, approved = [], [], []
+    changes: dict[str, dict] = {}  # event id -> {field: [old, new]}: the change list reads it
     now = timezone.now()
     for voter in voters:
         event = events.get(voter.pk)
@@ -243,7 +234,9 @@ def tps_queue_approve_all(
         if wanted is not None and str(event.pk) not in wanted:
             continue
         before.append(_copy(voter))
-        _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        done = _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        if done["changes"]:
+            changes[str(event.pk)] = done["changes"]
         after.append(voter)
         approved.append(str(event.pk))
     if not approved:
@@ -258,6 +251,7 @@ def tps_queue_approve_all(
         tps=tps.code,
         count=len(approved),
         events=approved,
+        changes=changes,
     )
     return len(approved)
 

@@ -31,12 +31,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coklit import figures, selectors
-from coklit.importer import MAX_AGE, VOTING_AGE, age_on, nik_flags
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, Flag, Voter
+from coklit.importer import MAX_AGE, VOTING_AGE, nik_flags
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, Flag, Voter, age_on
 from coklit.plenos import lock_messages
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
+from kpu.text import unstorable
 
 MAX_EVENTS = 1000
 # How often a batch is re-applied when a concurrent request commits one of its ids first.
@@ -100,32 +101,6 @@ def outcome_key(outcome: str, tms_reason, target_tps, changes) -> tuple:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def unstorable(value: Any) -> bool:
-    """Text anywhere in a JSON value that PostgreSQL cannot store: a NUL byte, or a lone UTF-16
-    surrogate (JSON allows "\\ud800"; no encoding can write it). Iterative: a value nested
-    hundreds deep must not exhaust Python's stack (issue 15 item 6)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item or not (item.isascii() or _encodes(item)):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return False
 
 
 # An event is an object whose `changes` and `new_voter` hold plain values (a list at most, for

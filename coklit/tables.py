@@ -135,7 +135,7 @@ class ChildTable(tables.Table):
             Area.Level.VILLAGE: _("TPS"),
         }
         if area.is_papua:
-            child |= {Area.Level.REGENCY: _("Distrik"), Area.Level.DISTRICT: _("Kampung")}
+            child |= {Area.Level.REGENCY: _("Distrik"), Area.Level.DISTRICT: _("Kelurahan/Kampung")}
         self.columns["name"].column.verbose_name = child.get(area.level, _("Wilayah"))
 
     # The body. tables2 sorts and pages the records; the cells are then made by the cell_*

@@ -216,10 +216,3 @@ def clean_new_voter(data: Any) -> dict[str, Any]:
         if name in data and data[name] not in (None, ""):
             out[name] = data[name]
     return out
-
-
-def mask_nik(value: str) -> str:
-    """A NIK or NKK as KPU publishes it: 10 of 16 digits starred (`6271**********01`)."""
-    if len(value) != 16:
-        return "*" * len(value)
-    return f"{value[:4]}{'*' * 10}{value[-2:]}"

@@ -1,4 +1,3 @@
-import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -10,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from kpu.models import ZONES, zone_for_province
+from kpu.models import tzinfo_of, zone_of
+from kpu.text import unstorable
 
 
 class IndonesianByDefaultMiddleware:
@@ -42,9 +42,8 @@ class ElectionTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         area_code = getattr(getattr(request, "user", None), "area_id", None)
         if area_code:
-            zone = zone_for_province(area_code.split(".")[0])
-            request.zone = zone
-            timezone.activate(zoneinfo.ZoneInfo(ZONES[zone]))
+            request.zone = zone_of(area_code)
+            timezone.activate(tzinfo_of(area_code))
         else:
             request.zone = "WIB"
             timezone.deactivate()
@@ -57,17 +56,6 @@ class ElectionTimezoneMiddleware:
 def zone(request: HttpRequest) -> dict[str, str]:
     """Context processor: the abbreviation of the zone times are shown in."""
     return {"ZONE": getattr(request, "zone", "WIB")}
-
-
-def _unstorable(value: str) -> bool:
-    """Text PostgreSQL refuses (a NUL byte) or cannot encode (a lone UTF-16 surrogate)."""
-    if "\x00" in value:
-        return True
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 class RejectUnstorableTextMiddleware:
@@ -89,7 +77,7 @@ class RejectUnstorableTextMiddleware:
             "multipart/form-data",
         ):
             values += [v for _k, vs in request.POST.lists() for v in [_k, *vs]]
-        if any(_unstorable(v) for v in values):
+        if any(unstorable(v) for v in values):
             return HttpResponseBadRequest(
                 "Permintaan berisi karakter yang tidak sah.", content_type="text/plain"
             )

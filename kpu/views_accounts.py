@@ -32,7 +32,7 @@ from kpu.forms import (
     RosterForm,
 )
 from kpu.http import AuthedRequest
-from kpu.models import ZONES, DeviceToken, Role, zone_for_province
+from kpu.models import DeviceToken, Role, tzinfo_of, zone_of
 from kpu.scoping import account_for_user_or_404, in_scope, managed_roles, may_manage
 from kpu.services import DomainError, RosterInvalid
 
@@ -48,8 +48,7 @@ def _require_manager(request: AuthedRequest) -> None:
 def _zone(request: AuthedRequest) -> tuple[zoneinfo.ZoneInfo, str]:
     """Times are shown in the election's zone, which follows the manager's province."""
     if request.user.area_id:
-        abbr = zone_for_province(request.user.area_id.split(".")[0])
-        return zoneinfo.ZoneInfo(ZONES[abbr]), abbr
+        return tzinfo_of(request.user.area_id), zone_of(request.user.area_id)
     return zoneinfo.ZoneInfo(settings.TIME_ZONE), "WIB"
 
 

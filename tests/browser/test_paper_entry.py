@@ -79,7 +79,7 @@ def _type_twenty(world, open_as, live_server, artifacts, width, height):
 
     # The figures moved as a device's results would move them.
     page.goto(live_server.url + f"/wilayah/{world.tps1.code}/")
-    expect(page.locator(".fig.main")).to_contain_text("20 dari 25")
+    expect(page.locator("#headline .hl-main")).to_contain_text("20 dari 25")
     expect(page.locator(".recon .sources")).to_contain_text("Entri dari kertas 20")
     assert page.errors == [], page.errors
     assert TpsFigures.objects.get(tps=world.tps1).done == 20

@@ -56,8 +56,10 @@ def test_a_filter_narrows_the_list_in_place(queue, open_as, live_server):
     page.locator("label.pill", has_text="Baru").click()
     expect(page.locator("tr.queue-row")).to_have_count(1)
     assert "hasil=baru" in page.url and page.evaluate("window.notReloaded") is True
+    page.settled()
     page.select_option("#queue-tps", queue.tps1.code)
     expect(page.locator("tr.queue-row")).to_have_count(0)
+    page.settled()
     page.locator("label.pill", has_text="Semua").click()
     expect(page.locator("tr.queue-row")).to_have_count(3)
     assert page.errors == []

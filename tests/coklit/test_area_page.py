@@ -366,17 +366,19 @@ def test_a_pps_gets_404_for_another_villages_page_and_partial(world, login):
     assert client.get(tps, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="voters").status_code == 404
 
 
-def test_papua_pages_speak_of_kampung_not_kelurahan(world, login):
-    """SPEC 3: a Papua village is a kampung: the search, the pleno page, the queue say so."""
+def test_papua_pages_speak_of_kampung_and_kelurahan_never_desa(world, login):
+    """SPEC 3: in Papua a village coded 2xxx is a kampung and one coded 1xxx a kelurahan (Mimika
+    has 19 of them); there is no desa. The area page, the pleno page, the search say so."""
     client = login(world.kpu_mimika)
     for url in (
         reverse("coklit-area", args=["94.04"]),
         reverse("coklit-pleno", args=["94.04.01"]),
-        reverse("coklit-queue", args=["94.04.01.1001"]),
         reverse("coklit-area-search", args=["94.04"]) + "?q=zzzz",
     ):
         page = client.get(url).text.lower()
-        assert "kampung" in page and "kelurahan" not in page, url
+        assert "kampung" in page and "desa" not in page, url
+    page = client.get(reverse("coklit-queue", args=["94.04.01.1001"])).text.lower()
+    assert "kelurahan koperapoka" in page and "desa" not in page
 
 
 @pytest.mark.parametrize("days_before", [1, 10])  # never-synced TPS late only after 48 h

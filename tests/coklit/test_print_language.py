@@ -22,7 +22,7 @@ def english(world, login):
 
 def test_the_print_page_speaks_english_around_an_indonesian_sheet(world, english):
     html = english.get(f"/wilayah/{world.village.code}/cetak/").text
-    buttons, sheet = html.split('<article class="print-sheet">', 1)
+    buttons, sheet = html.split('<article class="print-sheet', 1)  # paper-a4 or paper-f4 follows
     assert "Download Excel" in buttons and "A4 landscape" in buttons
     assert "Keadaan data" in sheet and "Jabatan" in sheet and "Tanda Tangan" in sheet
     assert "Signature" not in sheet and "Position" not in sheet and "Data as of" not in sheet

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpu', '0003_accounts_hardening'),
+        ('kpu', '0004_pemilihan_kpu_members'),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coklit', '0007_queue_indexes'),
-        ('kpu', '0004_bawaslu_tanggapan'),
+        ('coklit', '0009_fill_verified_figures'),
+        ('kpu', '0005_bawaslu_tanggapan'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
