@@ -73,7 +73,7 @@ def open_as(browser, live_server):
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.settled = lambda: page.wait_for_function(
-            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
         )
         page.goto(live_server.url + "/masuk/")
         page.fill("input[name=username]", user.username)
