@@ -11,7 +11,6 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from kpu.services import token_issue
