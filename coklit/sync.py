@@ -163,8 +163,13 @@ def parse_event(
     tms_reason = raw.get("tms_reason")
     target_tps = raw.get("target_tps")
     note = raw.get("note") or ""
-    changes = raw.get("changes") or {}
-    new_voter = raw.get("new_voter") or {}
+    changes = raw.get("changes")
+    new_voter = raw.get("new_voter")
+    if changes is not None and not isinstance(changes, dict):
+        raise Rejected("`changes` harus berupa objek {kolom: nilai baru}.")
+    if new_voter is not None and not isinstance(new_voter, dict):
+        raise Rejected("`new_voter` harus berupa objek {kolom: nilai}.")
+    changes, new_voter = changes or {}, new_voter or {}
     if not isinstance(note, str):
         raise Rejected("`note` harus berupa teks.")
     note = note.strip()
@@ -182,8 +187,10 @@ def parse_event(
             raise Rejected(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
         return Event(event_id, outcome, None, None, None, note, {}, new_voter, recorded_at)
 
-    if not _is_int(voter):
+    if voter is None:
         raise Rejected(f"Hasil {outcome} perlu `voter`: id pemilih dari daftar TPS.")
+    if not _is_int(voter):
+        raise Rejected("`voter` harus bilangan bulat: id pemilih dari daftar TPS.")
     if new_voter:
         raise Rejected("`new_voter` hanya untuk pemilih baru (BARU).")
     if outcome == "MS":
