@@ -35,9 +35,10 @@ from coklit import selectors, sync
 from coklit.importer import COLUMNS as IMPORT_COLUMNS
 from coklit.masking import mask_nik
 from coklit.models import CoklitEvent, Voter
-from coklit.voter_fields import CLEANERS, cell_text
+from coklit.voter_fields import CLEANERS
 from kpu.models import Area, User, audit
 from kpu.services import DomainError
+from kpu.tabular import cell_text
 
 SOURCE_ENTRI = CoklitEvent.Source.ENTRI
 SOURCE_MODEL_A = CoklitEvent.Source.MODEL_A
