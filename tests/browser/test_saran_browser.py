@@ -2,6 +2,8 @@
 reason in its own browser on a phone (htmx, no reload), and the supervisor sees the answer on
 its home page (SPEC 8b)."""
 
+import time
+
 import pytest
 from django.db import connections
 
@@ -28,8 +30,16 @@ def _walk(world, open_as, live_server):
     pkd = open_as(world.pkd)
     pkd.goto(url)
     pkd.check("input[name=kind][value=tms]")
-    pkd.wait_for_function("window.htmx !== undefined")  # the search is htmx's (deferred script)
-    pkd.locator("#cari-pemilih").press_sequentially(voter.nama, delay=20)
+    # The search is htmx's (a deferred script): wait until it is there, then search once (the
+    # `search` event the input's trigger listens to), rather than racing keystrokes with it.
+    for _ in range(100):
+        if pkd.evaluate("() => window.htmx !== undefined"):
+            break
+        time.sleep(0.05)
+    search = pkd.locator("#cari-pemilih")
+    search.fill(voter.nama)
+    search.dispatch_event("search")
+    pkd.settled()
     pkd.locator(f".voter-choice input[value='{voter.pk}']").check()
     pkd.select_option("#tms-reason", "5")
     pkd.fill("#f-note", "Tidak dikenal di alamatnya menurut ketua RT")
