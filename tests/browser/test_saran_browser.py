@@ -30,17 +30,19 @@ def _walk(world, open_as, live_server):
     pkd = open_as(world.pkd)
     pkd.goto(url)
     pkd.check("input[name=kind][value=tms]")
-    # The search is htmx's (a deferred script): wait until it is there, then search once (the
-    # `search` event the input's trigger listens to), rather than racing keystrokes with it.
-    for _ in range(100):
-        if pkd.evaluate("() => window.htmx !== undefined"):
+    # The search is htmx's (a deferred script, which binds the input when it processes the
+    # page): wait until htmx has bound it, then search once (the `search` event its trigger
+    # listens to), rather than racing keystrokes with the script.
+    search = pkd.locator("#cari-pemilih")
+    for _ in range(200):
+        if search.evaluate("el => el['htmx-internal-data'] !== undefined"):
             break
         time.sleep(0.05)
-    search = pkd.locator("#cari-pemilih")
     search.fill(voter.nama)
     search.dispatch_event("search")
     pkd.settled()
-    pkd.locator(f".voter-choice input[value='{voter.pk}']").check()
+    choice = pkd.locator(f".voter-choice input[value='{voter.pk}']")
+    choice.check()
     pkd.select_option("#tms-reason", "5")
     pkd.fill("#f-note", "Tidak dikenal di alamatnya menurut ketua RT")
     pkd.click("#record button[type=submit]")
