@@ -165,6 +165,20 @@ class RegencyStage:
             for i, (k, label) in enumerate(STAGES)
         ]
 
+    @property
+    def list_key(self) -> str:
+        """The list this stage shows (`STAGE_LIST`): `dphp`, `dps`, `dpshp` or `dpt`."""
+        return STAGE_LIST[self.key]
+
+    @property
+    def list_name(self) -> str:
+        return self.list_key.upper()
+
+    @property
+    def recap_name(self) -> str:
+        """The list this stage's recap ends with (`RECAP_LIST`)."""
+        return RECAP_LIST[self.list_key].upper()
+
 
 def regency_stage(regency_code: str) -> RegencyStage | None:
     """Where the regency is: coklit → DPS (established, not yet posted) → pengumuman dan
@@ -199,7 +213,7 @@ def list_stage(area: Area) -> str:
     """`dphp`, `dps`, `dpshp` or `dpt`: the list of the regency's current stage. The one place
     that decides it: the stage bar, the exports' names and the recaps read it from here."""
     stage = regency_stage(area.regency_code)
-    return STAGE_LIST[stage.key] if stage else "dphp"
+    return stage.list_key if stage else "dphp"
 
 
 # The list a recap ends with: in the second stage it recaps the DPS's corrections, so its list

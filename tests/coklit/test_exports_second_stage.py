@@ -219,3 +219,19 @@ def test_another_areas_user_is_refused_and_the_supervisor_reads(second, login):
     pkd = login(second.pkd)
     assert pkd.get("/wilayah/62.71.01.1001/dps.xlsx?tahap=dps").status_code == 200
     assert pkd.get("/wilayah/62.71.01.1001/rekap.xlsx").status_code == 200
+
+
+def test_the_area_page_links_name_the_lists_of_the_stage(second, login):
+    html = login(second.pps).get("/wilayah/62.71.01.1001/").content.decode()
+    assert "Rekap DPSHP (Excel)" in html and "DPS per TPS (Excel)" in html
+    assert "/wilayah/62.71.01.1001/dps.xlsx?tahap=dpshp" in html
+    _establish_dpt(second)
+    html = login(second.pps).get("/wilayah/62.71.01.1001/").content.decode()
+    assert "Rekap DPT (Excel)" in html and "DPT per TPS (Excel)" in html
+    assert "/wilayah/62.71.01.1001/dps.xlsx?tahap=dps" in html
+
+
+def test_during_coklit_the_links_name_the_dphp(world, login):
+    html = login(world.pps).get("/wilayah/62.71.01.1001/").content.decode()
+    assert "Rekap DPHP (Excel)" in html and "DPHP per TPS (Excel)" in html
+    assert "tahap=" not in html
