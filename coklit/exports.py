@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coklit import figures, plenos, selectors, snapshots, tanggapan
+from coklit.clock import clock_for
 from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
 from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter, age_on
@@ -290,9 +291,8 @@ def _village_counts(area: Area) -> dict[str, int]:
         return {}
     depth = area.code.count(".") + 2
     counts: Counter = Counter()
-    for code in Area.objects.filter(
-        level=Area.Level.VILLAGE, code__startswith=area.code + "."
-    ).values_list("code", flat=True):
+    villages = Area.objects.filter(level=Area.Level.VILLAGE, code__below=area.code)
+    for code in villages.values_list("code", flat=True):
         counts[".".join(code.split(".")[:depth])] += 1
     return counts
 
@@ -515,15 +515,14 @@ def dps_voters(*, tps: Area):
     Its listed voters less those with a verified TMS (not yet visited and waiting results stay
     in as listed), its verified new voters, and the voters moved in by a verified TMS 8.
     """
-    V = Voter
-    verified = V.Verification.APPROVED
-    return V.objects.filter(
-        (Q(tps=tps, origin=V.Origin.LIST) & ~Q(status=V.Status.TMS, verification=verified))
-        | Q(tps=tps, origin=V.Origin.BARU, verification=verified)
+    verified = Voter.Verification.APPROVED
+    return Voter.objects.filter(
+        (Q(tps=tps, origin=Voter.Origin.LIST) & ~Q(status=Voter.Status.TMS, verification=verified))
+        | Q(tps=tps, origin=Voter.Origin.BARU, verification=verified)
         | Q(
             dps_tps=tps,
-            origin=V.Origin.LIST,
-            status=V.Status.TMS,
+            origin=Voter.Origin.LIST,
+            status=Voter.Status.TMS,
             tms_reason=8,
             verification=verified,
         )
@@ -559,7 +558,6 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
     Ordered as it is posted, by neighbourhood and family: RW, RT, address, NKK, name.
     Masked NIK and NKK; age on voting day instead of the birth date; no disability detail.
     """
-    V = Voter.Status
     approved = Voter.Verification.APPROVED
     code = tps.code
     qs = (
@@ -573,26 +571,32 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
         # Empty cells are "" (a bordered cell), not None (no cell at all).
         if home != code:
             ket = ket_pindahan(home)
-        elif status == V.BARU:
+        elif status == Voter.Status.BARU:
             ket = KET_BARU
-        elif status == V.UBAH and verification == approved:
+        elif status == Voter.Status.UBAH and verification == approved:
             ket = KET_UBAH
         else:
             ket = ""
         if counts is not None:
             counts[jk] += 1
-        yield (
-            n,
-            mask_nik(nkk),
-            mask_nik(nik),
-            nama,
-            jk,
-            age_on(born, voting_day),
-            alamat,
-            rt,
-            rw,
-            ket,
-        )
+        yield list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+
+
+def list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, *, voting_day: dt.date) -> tuple:
+    """One voter as a posted list shows them (the DPS, the change list; SPEC 9): NKK and NIK
+    masked, the age on voting day instead of the birth date."""
+    return (
+        n,
+        mask_nik(nkk),
+        mask_nik(nik),
+        nama,
+        jk,
+        age_on(born, voting_day),
+        alamat,
+        rt,
+        rw,
+        ket,
+    )
 
 
 class StageNotReached(Exception):
@@ -881,26 +885,13 @@ class ChangeList:
 def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: str) -> ChangeSheet:
     """The verified changes of one TPS: TMS (by code), then U (old → new), then B (pindahan
     marked). Only what the PPS has verified: the list the pleno reads out is the DPHP's."""
-    V = Voter
-    ok = V.Verification.APPROVED
+    ok = Voter.Verification.APPROVED
     counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
 
-    def row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket):
-        return (
-            n,
-            mask_nik(nkk),
-            mask_nik(nik),
-            nama,
-            jk,
-            age_on(born, voting_day),
-            alamat,
-            rt,
-            rw,
-            ket,
-        )
-
     tms_rows = []
-    tms = V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, verification=ok)
+    tms = Voter.objects.filter(
+        tps=tps, origin=Voter.Origin.LIST, status=Voter.Status.TMS, verification=ok
+    )
     for n, v in enumerate(
         tms.order_by("tms_reason", *_ORDER).values_list(*_CHANGE_FIELDS), start=1
     ):
@@ -909,10 +900,14 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
         if reason == 8 and dps:
             ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
         counts["TMS"][jk] += 1
-        tms_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+        tms_rows.append(
+            list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+        )
 
     ubah = list(
-        V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.UBAH, verification=ok)
+        Voter.objects.filter(
+            tps=tps, origin=Voter.Origin.LIST, status=Voter.Status.UBAH, verification=ok
+        )
         .order_by(*_ORDER)
         .values_list(*_CHANGE_FIELDS)
     )
@@ -922,11 +917,19 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
         pk, nkk, nik, nama, jk, born, alamat, rt, rw, _r, home, dps, event = v
         counts["U"][jk] += 1
         ket = _ubah_text(changes.get(str(event), {}))
-        ubah_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+        ubah_rows.append(
+            list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+        )
 
-    baru = V.objects.filter(
-        Q(tps=tps, origin=V.Origin.BARU, verification=ok)
-        | Q(dps_tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, tms_reason=8, verification=ok)
+    baru = Voter.objects.filter(
+        Q(tps=tps, origin=Voter.Origin.BARU, verification=ok)
+        | Q(
+            dps_tps=tps,
+            origin=Voter.Origin.LIST,
+            status=Voter.Status.TMS,
+            tms_reason=8,
+            verification=ok,
+        )
     )
     baru_rows = []
     for n, v in enumerate(baru.order_by(*_ORDER).values_list(*_CHANGE_FIELDS), start=1):
@@ -937,7 +940,9 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
             ket = f"B pindahan dari TPS {home.rsplit('.', 1)[1]}"
         else:
             ket = KET_BARU
-        baru_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+        baru_rows.append(
+            list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+        )
 
     return ChangeSheet(
         tps=tps,
@@ -1009,7 +1014,7 @@ def progres_for(*, area: Area, paper: str | None = None) -> Rekap:
 
     pemilihan = selectors.pemilihan_for(area=area)
     day = today_for(pemilihan)
-    clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+    clock = clock_for(area=area, pemilihan=pemilihan)
     totals, rows = dashboard.live_figures(area=area, clock=clock)
     expected = clock.expected
     columns = progres_columns(area=area)
