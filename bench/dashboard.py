@@ -46,7 +46,7 @@ def seed_voters(regency: Area, per_tps: int, progress: float, rng: random.Random
     today = pemilihan.today()
     start = pemilihan.coklit_start
     span = max((min(today, pemilihan.coklit_end) - start).days, 0)
-    tps_list = list(Area.objects.filter(level=Area.Level.TPS, code__startswith=regency.code + "."))
+    tps_list = list(Area.objects.filter(level=Area.Level.TPS, code__below=regency.code))
     batch, daily = [], {}
     n = 0
     for tps in tps_list:
@@ -107,7 +107,7 @@ def seed_voters(regency: Area, per_tps: int, progress: float, rng: random.Random
     )
     with transaction.atomic():
         figures.record_daily(daily)
-    villages = Area.objects.filter(level=Area.Level.VILLAGE, code__startswith=regency.code + ".")
+    villages = Area.objects.filter(level=Area.Level.VILLAGE, code__below=regency.code)
     states = ["belum", "belum", "sudah", "sudah", "dikembalikan", "sudah"]
     Pleno.objects.bulk_create(
         [
@@ -168,11 +168,11 @@ def main():
     call_command("migrate", verbosity=0)
     call_command("seed_demo", regency=args.regency, stdout=open(os.devnull, "w"))
     regency = Area.objects.get(code=args.regency)
-    if not Voter.objects.filter(tps__code__startswith=args.regency + ".").exists():
+    if not Voter.objects.filter(tps__code__below=args.regency).exists():
         t0 = time.perf_counter()
         n = seed_voters(regency, args.voters_per_tps, args.progress, random.Random(1))
         print(f"seeded {n:,} voters in {time.perf_counter() - t0:.0f} s")
-    voters = Voter.objects.filter(tps__code__startswith=args.regency + ".").count()
+    voters = Voter.objects.filter(tps__code__below=args.regency).count()
     tps_n = TpsFigures.objects.filter(regency_code=args.regency).count()
     print(f"{connection.vendor}: {voters:,} voters in {tps_n} TPS")
 

@@ -462,6 +462,7 @@ PRESETS = {
         export=[10_000, 100_000],
         export_repeat=3,
         rekap_runs=7,
+        queue=10_000,
     ),
     "quick": dict(
         big=100_000,
@@ -475,6 +476,7 @@ PRESETS = {
         export=[2_000, 20_000],
         export_repeat=3,
         rekap_runs=5,
+        queue=10_000,
     ),
     "smoke": dict(
         big=3_000,
@@ -488,6 +490,7 @@ PRESETS = {
         export=[100, 1000],
         export_repeat=1,
         rekap_runs=1,
+        queue=1_000,
     ),
 }
 
@@ -521,9 +524,14 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--reuse", action="store_true", help="reuse kept scratch databases")
     parser.add_argument(
-        "--only", nargs="*", help="run only these parts (pages sync import export rekap pleno)"
+        "--only",
+        nargs="*",
+        help="run only these parts (pages queue sync import export rekap pleno)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a goal is missed")
+    parser.add_argument(
+        "--queue-size", type=int, help="results in the big verification queue (default 10,000)"
+    )
     args = parser.parse_args()
     preset = (
         "smoke"
@@ -532,8 +540,10 @@ def main() -> None:  # noqa: C901 (one straight run, in the order it prints)
         if (args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0"))
         else "full"
     )
-    P = PRESETS[preset]
-    parts = set(args.only or ["pages", "sync", "import", "export", "rekap", "pleno"])
+    P = dict(PRESETS[preset])
+    if args.queue_size:
+        P["queue"] = args.queue_size
+    parts = set(args.only or ["pages", "queue", "sync", "import", "export", "rekap", "pleno"])
 
     db = database_or_die()
     import django
@@ -660,6 +670,8 @@ def measure_all(args, P, db, big, small, res, parts, started) -> list[str]:
         print(res.table(), flush=True)
         use(big)
 
+    if "queue" in parts:
+        queue_part(res, P, regency)
     if "sync" in parts:
         sync_part(res, P, regency)
     if "pleno" in parts:
@@ -693,6 +705,127 @@ def measure_all(args, P, db, big, small, res, parts, started) -> list[str]:
         + (": " + "; ".join(missed) if missed else "")
     )
     return missed
+
+
+QUEUE_SMALL = 30
+
+
+def queue_part(res: Results, P: dict, regency) -> None:
+    """A village's verification queue of 30 results, then of 10,000: its first page, a page deep
+    in it and a filtered page, timed and weighed (SPEC 10: a page costs the same whatever the size
+    of what it lists, under 150 KB). The results are deleted again at the end (figures too), so
+    the database is as it was."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from coklit import figures
+    from coklit.models import CoklitEvent, Voter
+    from kpu.models import Area, User
+
+    village = Area.objects.filter(parent__parent=regency, level=4).order_by("code").first()
+    tps_codes = list(village.children.filter(level=5).order_by("code").values_list("code", flat=1))
+    rng = random.Random(11)
+    now = timezone.now()
+    made = [0]
+
+    def add(n: int) -> None:
+        voters, events = [], []
+        for i in range(made[0], made[0] + n):
+            at = now - dt.timedelta(minutes=n * 3 - i)
+            tps = tps_codes[i % len(tps_codes)]
+            kind = rng.random()
+            event = CoklitEvent(
+                id=uuid.uuid4(), tps_id=tps, recorded_at=at, verification="pending", outcome="TMS"
+            )
+            voter = Voter(
+                tps_id=tps,
+                village=village,
+                nkk=f"3302{i:012d}",
+                nik=f"3302{i:012d}",
+                nama=f"Pemilih Antrean {i}",
+                tanggal_lahir=dt.date(1980, 1, 1) + dt.timedelta(days=i % 9000),
+                jenis_kelamin="LP"[i % 2],
+                status_kawin="S",
+                alamat=f"Jl. Antrean No. {i}",
+                rt="001",
+                rw="002",
+                verification="pending",
+                outcome_at=at,
+                outcome_event_id=event.id,
+            )
+            if kind < 0.5:
+                voter.status, voter.tms_reason = "TMS", rng.choice((1, 2, 4, 5))
+                event.tms_reason = voter.tms_reason
+                event.note = "surat keterangan" if voter.tms_reason == 1 else ""
+            elif kind < 0.8:
+                voter.status, voter.origin, event.outcome = "BARU", "BARU", "BARU"
+            else:
+                voter.status, event.outcome = "UBAH", "MS"
+                event.changes = {"alamat": {"old": voter.alamat, "new": "Jl. Baru 1"}}
+            voters.append(voter)
+            events.append(event)
+        made[0] += n
+        with transaction.atomic():
+            Voter.objects.bulk_create(voters, batch_size=2000)
+            for v, e in zip(voters, events, strict=True):
+                e.voter_id = v.pk
+            CoklitEvent.objects.bulk_create(events, batch_size=2000)
+            figures.apply(figures.delta([], voters))
+
+    def weigh(client, url) -> int:
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        return len(r.content)
+
+    big_n = P["queue"]
+    out = {}
+    try:
+        _queue_measure(P, village, tps_codes, add, weigh, big_n, out)
+    finally:
+        # Gone again, figures included, so a --reuse run starts from the same database.
+        with transaction.atomic():
+            queued = list(Voter.objects.filter(village=village, nama__startswith="Pemilih Antrean"))
+            CoklitEvent.objects.filter(voter__in=queued).delete()
+            Voter.objects.filter(pk__in=[v.pk for v in queued]).delete()
+            figures.apply(figures.delta(queued, []))
+            User.objects.filter(username=f"pps-{village.code}").delete()
+    big, small = out[("big", "first")], out[("small", "first")]
+
+    res.add(f"queue: first page, {big_n:,} results", big[0], "ms")
+    res.add(f"queue: first page, {QUEUE_SMALL} results", small[0], "ms")
+    res.add(f"queue: ratio {big_n:,} / {QUEUE_SMALL} results", big[0] / small[0], "x", 1.2)
+    res.add(f"queue: page after 90% of {big_n:,}", out[("big", "deep")][0], "ms")
+    res.add(f"queue: one TPS's TMS of {big_n:,}", out[("big", "tps")][0], "ms")
+    res.add(f"queue: first page weight, {big_n:,} results", big[1] / 1024, "KiB", 150)
+    res.add("queue: deep page weight", out[("big", "deep")][1] / 1024, "KiB", 150)
+    print(res.table(), flush=True)
+
+
+def _queue_measure(P, village, tps_codes, add, weigh, big_n, out) -> None:
+    from django.test import Client
+
+    from coklit.models import Voter
+    from kpu.models import Role, User
+
+    pps = User.objects.create(username=f"pps-{village.code}", role=Role.PPS, area=village)
+    client = Client()
+    client.force_login(pps)
+    base = f"/wilayah/{village.code}/verifikasi/"
+    for size, n in (("small", QUEUE_SMALL), ("big", big_n - QUEUE_SMALL)):
+        add(n)
+        urls = {"first": base, "tps": f"{base}?tps={tps_codes[0]}&hasil=tms"}
+        if size == "big":  # a page deep in the queue: the cursor after 90% of it
+            v = Voter.objects.filter(village=village, verification="pending").order_by(
+                "outcome_at", "pk"
+            )[big_n * 9 // 10]
+            urls["deep"] = f"{base}?sesudah={v.outcome_at.isoformat()}_{v.pk}".replace("+", "%2B")
+        for key, url in urls.items():
+            go = get(client, url)
+            go()
+            out[(size, key)] = (
+                med([clock(go) for _ in range(P["samples"] * 2)]) * 1000,
+                weigh(client, url),
+            )
 
 
 def sync_part(res: Results, P: dict, regency) -> None:
@@ -740,6 +873,26 @@ def sync_part(res: Results, P: dict, regency) -> None:
         out = sync_batch(tps=tps, user=user, events=few, app_version="bench")
         assert all(r["status"] == "accepted" for r in out), out
 
+    # The same results from paper (SPEC 6b): the PPS uploads the TPS's Model A worksheet with
+    # these marks typed in, and types one row on the entry page.
+    pps, content, entry_voter = paper_upload_setup(tps, events)
+    paper_client = Client()
+    paper_client.force_login(pps)
+    upload_url = f"/wilayah/{tps.code}/model-a/"
+    entry_url = f"/wilayah/{tps.code}/entri/"
+
+    def upload():
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        r = paper_client.post(upload_url, {"file": SimpleUploadedFile("model-a.xlsx", content)})
+        assert r.status_code == 200 and b"Berkas diterima" in r.content, r.content[-2000:]
+
+    def entry():
+        r = paper_client.post(
+            entry_url, {"pemilih": entry_voter, "tanda": "S"}, headers={"HX-Request": "true"}
+        )
+        assert r.status_code == 200 and b"saved" in r.content, r.content[-1000:]
+
     times = defaultdict(list)
     timed(product)  # warm up
     for _ in range(P["sync_runs"]):
@@ -747,13 +900,75 @@ def sync_part(res: Results, P: dict, regency) -> None:
         times["bare"].append(timed(bare))
         times["http"].append(timed(http))
         times["small"].append(timed(small))
+        times["upload"].append(timed(upload))
+        times["entry"].append(timed(entry))
     assert connection.vendor == "postgresql"
     res.add(f"sync: {len(events):,}-event batch (service)", med(times["product"]), "s")
     res.add(f"sync: {len(events):,}-event batch over HTTP", med(times["http"]), "s", 1.0)
     res.add("bare: psycopg inserts + counter updates", med(times["bare"]), "s")
     res.add("sync: 10-event batch (service)", med(times["small"]) * 1000, "ms")
     res.add("sync: batch / bare psycopg", med(times["product"]) / med(times["bare"]), "x", 3)
+    res.add(f"paper: Model A upload, {len(events):,} rows", med(times["upload"]), "s")
+    res.add(
+        "paper: upload / same events over HTTP", med(times["upload"]) / med(times["http"]), "x", 2
+    )
+    res.add("paper: one row on the entry page", med(times["entry"]) * 1000, "ms")
     print(res.table(), flush=True)
+
+
+def paper_upload_setup(tps, events) -> tuple:
+    """The TPS's worksheet as downloaded, with the batch's results typed in as marks (and its
+    new voters on the second sheet): what a PPS operator uploads. Built once, not timed."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from coklit import paper, xlsx
+    from kpu.models import Role, User
+
+    pps, _ = User.objects.get_or_create(
+        username=f"pps-{tps.parent_id}", defaults={"role": Role.PPS, "area_id": tps.parent_id}
+    )
+    wb = load_workbook(xlsx.model_a_workbook(paper.worksheet_for(tps=tps)))
+    ws = wb[paper.SHEET_LIST]
+    head = next(r for r in range(1, 30) if ws.cell(r, 2).value == "ID")
+    cols = {ws.cell(head, c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(r, 2).value: r for r in range(head + 1, ws.max_row + 1) if ws.cell(r, 2).value}
+    new = wb[paper.SHEET_NEW]
+    ncols = {new.cell(head, c).value: c for c in range(1, new.max_column + 1)}
+    n_new = 0
+    for e in events:
+        if e["outcome"] == "BARU":
+            n_new += 1
+            nv = e["new_voter"]
+            for label, key in (
+                ("NKK", "nkk"),
+                ("NIK", "nik"),
+                ("Nama", "nama"),
+                ("Tanggal Lahir", "tanggal_lahir"),
+                ("Jenis Kelamin (L/P)", "jenis_kelamin"),
+                ("Status Kawin (B/S/P)", "status_kawin"),
+            ):
+                new.cell(head + n_new, ncols[label]).value = nv[key]
+            continue
+        r = rows[str(e["voter"])] if str(e["voter"]) in rows else rows[e["voter"]]
+        if e["outcome"] == "TMS":
+            mark = str(e["tms_reason"])
+            if e["tms_reason"] == 8:
+                mark += f"/{e['target_tps']:03d}"
+        elif e.get("changes"):
+            mark = "U"
+            ws.cell(r, cols["Alamat"]).value = e["changes"]["alamat"]
+            ws.cell(r, cols["RT"]).value = e["changes"]["rt"]
+        else:
+            mark = "S"
+        ws.cell(r, cols["Keterangan"]).value = mark
+    out = BytesIO()
+    wb.save(out)
+    listed = {e["voter"] for e in events if e.get("voter")}
+    spare = tps.voters.exclude(pk__in=listed).filter(origin="A").values_list("pk", flat=True)[:1]
+    entry_voter = spare[0] if spare else events[0]["voter"]
+    return pps, out.getvalue(), entry_voter
 
 
 def bare_sync_rows(tps, user, events) -> dict:

@@ -21,10 +21,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 from pydantic import ConfigDict, StrictInt
 
-from coklit import selectors, sync
-from coklit.importer import age_on
-from coklit.models import TMS_REASONS, TpsFigures, Voter
-from coklit.voter_fields import CHANGEABLE, mask_nik
+from coklit import figures, selectors, sync
+from coklit.masking import mask_nik
+from coklit.models import TMS_REASONS, TpsFigures, Voter, age_on
+from coklit.voter_fields import CHANGEABLE
 from kpu.db_router import dashboard_reads, one_reading
 from kpu.models import Area, DeviceToken, Role, User, hash_token
 from kpu.scoping import area_for_user_or_404
@@ -381,20 +381,20 @@ def coklit_sync(request, payload: SyncIn):
 
 
 def _figures(area: Area, sums: dict[str, int], updated_at, pemilihan) -> dict:
-    target = sums["target_l"] + sums["target_p"]
+    f = figures.derive(sums)
     return {
         "code": area.code,
         "name": area.name,
         "level": area.level,
         "kind": area.kind,
         "tps_count": sums.get("tps_count", 0),
-        "target": target,
-        "done": sums["done"],
-        "percent": selectors.percent(sums["done"], target),
-        "ms": sums["ms"],
-        "ubah": sums["ubah"],
-        "tms": {str(r): sums[f"tms_{r}"] for r in TMS_REASONS},
-        "baru": sums["baru"],
+        "target": f["target"],
+        "done": f["done"],
+        "percent": f["percent"],
+        "ms": f["ms"],
+        "ubah": f["ubah"],
+        "tms": {str(r): f[f"tms_{r}"] for r in TMS_REASONS},
+        "baru": f["baru"],
         "updated_at": _iso(updated_at, pemilihan),
     }
 
@@ -405,25 +405,15 @@ def _iso(value, pemilihan) -> str | None:
     return (pemilihan.localtime(value) if pemilihan else timezone.localtime(value)).isoformat()
 
 
-# The TpsFigures column that holds an area's code, per level, and its children's.
-_OWN_COLUMN = {
-    Area.Level.REGENCY: "regency_code",
-    Area.Level.DISTRICT: "district_code",
-    Area.Level.VILLAGE: "village_code",
-    Area.Level.TPS: "tps_id",
-}
-_CHILD_COLUMN = {
-    Area.Level.REGENCY: "district_code",
-    Area.Level.DISTRICT: "village_code",
-    Area.Level.VILLAGE: "tps_id",
-}
+_OWN_COLUMN = figures.OWN_COLUMN
+_CHILD_COLUMN = figures.CHILD_COLUMN
 
 
 def _updated_at(area: Area) -> tuple[Any, dict[str, Any]]:
     """When the area's figures (and each child's) last changed: one query."""
     own = _OWN_COLUMN.get(area.level)
     if own is None:
-        qs = TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+        qs = TpsFigures.objects.filter(regency_code__below=area.code)
         return qs.aggregate(m=Max("updated_at"))["m"], {}
     qs = TpsFigures.objects.filter(**{own: area.code})
     child = _CHILD_COLUMN.get(area.level)

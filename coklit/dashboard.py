@@ -6,7 +6,6 @@ must cost the same with 10,000 voters and with 1,000,000.
 """
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.db import connections, router
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from coklit import figures
 from coklit.models import (
     FIGURE_FIELDS,
     TMS_REASONS,
@@ -27,30 +27,21 @@ from coklit.models import (
 )
 from coklit.plenos import current_stage
 from coklit.selectors import percent
-from kpu.models import ZONES, Area, Pemilihan, Role, User, zone_for_province
+from kpu.models import Area, Pemilihan, Role, User, tzinfo_of, zone_of
 
 # A TPS that has not synced for this long is an exception on the dashboard (SPEC 7).
 STALE_AFTER = dt.timedelta(hours=48)
 
 # The TpsFigures column that holds each level's code, and the one that groups its children.
-_OWN_COL = {
-    Area.Level.REGENCY: "regency_code",
-    Area.Level.DISTRICT: "district_code",
-    Area.Level.VILLAGE: "village_code",
-    Area.Level.TPS: "tps_id",
-}
-_CHILD_COL = {
-    Area.Level.REGENCY: "district_code",
-    Area.Level.DISTRICT: "village_code",
-    Area.Level.VILLAGE: "tps_id",
-}
+_OWN_COL = figures.OWN_COLUMN
+_CHILD_COL = figures.CHILD_COLUMN
 
 
 def figures_of(*, area: Area):
     """The TpsFigures rows of an area (any level, a province included)."""
     if area.level in _OWN_COL:
         return TpsFigures.objects.filter(**{_OWN_COL[area.level]: area.code})
-    return TpsFigures.objects.filter(regency_code__startswith=area.code + ".")
+    return TpsFigures.objects.filter(regency_code__below=area.code)
 
 
 @dataclass(frozen=True)
@@ -93,8 +84,8 @@ class Clock:
 
 
 def clock_for(*, area: Area, pemilihan: Pemilihan | None, now: dt.datetime | None = None) -> Clock:
-    zone = pemilihan.zone if pemilihan else zone_for_province(area.province_code)
-    tz = zoneinfo.ZoneInfo(ZONES[zone])
+    # The election is the area's regency's, so its zone is the area's (kpu.models.zone_of).
+    zone, tz = zone_of(area.code), tzinfo_of(area.code)
     now = timezone.localtime(now or timezone.now(), tz)
     return Clock(
         now=now,
@@ -139,10 +130,7 @@ def _complete(row: dict) -> dict:
         "last_sync": row.get("last_sync"),
         "app_version": row.get("app_version") or "",
     }
-    out["target"] = out["target_l"] + out["target_p"]
-    out["tms"] = sum(out[f"tms_{r}"] for r in TMS_REASONS)
-    out["dps"] = out["dps_l"] + out["dps_p"]
-    out["percent"] = percent(out["done"], out["target"])
+    out |= figures.derive(out)
     out["ratio"] = out["done"] / out["target"] if out["target"] else 0.0
     return out
 
@@ -411,7 +399,7 @@ def _pleno_states(area: Area, rows: list[ChildRow], clock: Clock) -> None:
                 stage=stage,
                 level=Area.Level.VILLAGE,
                 state=Pleno.State.SUDAH,
-                area__code__startswith=area.code + ".",
+                area__code__below=area.code,
             )
             .values_list("area__parent_id")
             .annotate(n=Count("pk"))
@@ -476,7 +464,9 @@ def progress_chart(*, area: Area, clock: Clock, target: int) -> Chart | None:
         return None
     start, end = clock.start, clock.end
     days = (end - start).days + 1
-    width, height, left, top, right, bottom = 640, 230, 58, 12, 12, 36
+    # Narrower than wide screens need and taller than it looks: on a 360 px phone the plot is
+    # still ~170 px tall (at 640 x 230 it was ~90 px).
+    width, height, left, top, right, bottom = 480, 280, 46, 14, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(day_index: float) -> float:  # 0 = start of the first day, days = end of the last
@@ -538,7 +528,7 @@ def search_areas(*, area: Area, q: str) -> list[Area]:
     if len(q) < 2:
         return []
     below = Area.objects.filter(
-        code__startswith=area.code + ".",
+        code__below=area.code,
         level__in=[Area.Level.DISTRICT, Area.Level.VILLAGE, Area.Level.TPS],
     )
     match = Q(name__icontains=q)
@@ -556,11 +546,16 @@ def search_areas(*, area: Area, q: str) -> list[Area]:
 VOTERS_PER_PAGE = 50
 
 
+FLAGGED = "ditandai"
+
+
 def tps_voters(*, tps: Area, page: str | int | None, status: str = ""):
     """One page of the TPS's voters (those of its list and those added there), in list order."""
     qs = Voter.objects.filter(tps=tps).order_by("origin", "id")
     if status in Voter.Status.values:
         qs = qs.filter(status=status)
+    elif status == FLAGGED:  # what the row's "ditandai" count links to
+        qs = qs.exclude(flags="")
     qs = qs.only(
         "id",
         "nama",

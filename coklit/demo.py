@@ -59,16 +59,14 @@ def seed_structure(*, regency: Area, seed: int = 1, today: dt.date | None = None
             coklit_end=start + dt.timedelta(days=29),
             voting_day=start + dt.timedelta(days=120),
         )
-    villages = list(
-        Area.objects.filter(level=Area.Level.VILLAGE, code__startswith=regency.code + ".")
-    )
+    villages = list(Area.objects.filter(level=Area.Level.VILLAGE, code__below=regency.code))
     if not villages:
         raise ValueError(
             f"{regency.code} has no villages: run import_wilayah --regency {regency.code}"
         )
     tps_count, _voters = REAL_SIZES.get(regency.code, (len(villages) * 4, 0))
     tps_by_village: dict[str, list[Area]] = {}
-    existing = Area.objects.filter(level=Area.Level.TPS, code__startswith=regency.code + ".")
+    existing = Area.objects.filter(level=Area.Level.TPS, code__below=regency.code)
     if existing.exists():
         for t in existing:
             tps_by_village.setdefault(t.parent_id, []).append(t)
@@ -161,7 +159,7 @@ def seed_voters(*, regency: Area, voters_per_tps: int, seed: int = 1) -> dict:
     pemilihan = Pemilihan.objects.filter(regency=regency).first()
     voting_day = pemilihan.voting_day if pemilihan else timezone.localdate()
     tps = list(
-        Area.objects.filter(level=Area.Level.TPS, code__startswith=regency.code + ".")
+        Area.objects.filter(level=Area.Level.TPS, code__below=regency.code)
         .select_related("parent")
         .order_by("code")
     )
@@ -314,9 +312,9 @@ def seed_progress(
     rng = random.Random(f"{seed}:progress:{within or regency.code}")
     pantarlih = {
         u.area_id: u
-        for u in User.objects.filter(
-            role=Role.PANTARLIH, area__code__startswith=regency.code + "."
-        ).order_by("username")
+        for u in User.objects.filter(role=Role.PANTARLIH, area__code__below=regency.code).order_by(
+            "username"
+        )
     }
     rows = TpsFigures.objects.filter(regency_code=regency.code).select_related("tps__parent")
     if within:
@@ -387,7 +385,7 @@ def simulate_coklit(
     users = {
         u.area_id: u
         for u in User.objects.filter(
-            role=Role.PANTARLIH, area__code__startswith=regency.code + "."
+            role=Role.PANTARLIH, area__code__below=regency.code
         ).select_related("area__parent")
     }
     numbers: dict[str, list[int]] = {}

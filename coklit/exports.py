@@ -14,9 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from coklit import plenos, selectors
+from coklit import figures, plenos, selectors
+from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
-from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter
+from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter, age_on
+from coklit.terbilang import tanggal
 from kpu.models import Area, Pemilihan
 
 # Recaps exist for the areas that sign one (KPU, PPK/PPD, PPS). A TPS has no children and no
@@ -24,26 +26,6 @@ from kpu.models import Area, Pemilihan
 REKAP_LEVELS = (Area.Level.REGENCY, Area.Level.DISTRICT, Area.Level.VILLAGE)
 # The DPS is posted per TPS, at the village office: a TPS or a whole village (a sheet per TPS).
 DPS_LEVELS = (Area.Level.VILLAGE, Area.Level.TPS)
-
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-
-def tanggal(day: dt.date) -> str:
-    """A date as written on Indonesian forms, whatever the UI language: `23 November 2026`."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def waktu(moment: dt.datetime, pemilihan: Pemilihan | None) -> str:
@@ -66,13 +48,58 @@ def filename(kind: str, area: Area, day: dt.date) -> str:
     return f"{kind}-{area.code}-{slugify(area.name)}-{day.isoformat()}.xlsx"
 
 
+# --- The list of the stage.
+
+# What each stage's list is called on paper (SPEC 8b, 9).
+STAGES = {
+    "dphp": ("DPHP", "Daftar Pemilih Hasil Pemutakhiran"),
+    "dps": ("DPS", "Daftar Pemilih Sementara"),
+    "dpshp": ("DPSHP", "Daftar Pemilih Sementara Hasil Perbaikan"),
+    "dpt": ("DPT", "Daftar Pemilih Tetap"),
+}
+
+
+def current_stage(*, area: Area) -> str:
+    """The stage of the area's regency whose list is current: `dphp` until the KPU's pleno
+    establishes the DPS (then `dps`, and so on through the second stage).
+
+    The one place that decides it: every recap, list and title reads the stage from here.
+    """
+    from coklit.models import Pleno
+
+    held = set(
+        Pleno.objects.filter(area_id=area.regency_code, state=Pleno.State.SUDAH).values_list(
+            "stage", flat=True
+        )
+    )
+    if Pleno.Stage.DPSHP in held:
+        return "dpt"
+    if Pleno.Stage.DPHP in held:
+        return "dps"
+    return "dphp"
+
+
+def stage_list_name(*, area: Area, tahap: str | None = None) -> str:
+    """The short name of the list an export shows (`DPHP`, `DPS`, `DPSHP`, `DPT`): the stage
+    asked for (`?tahap=`) when it is one, else the regency's current stage."""
+    key = tahap if tahap in STAGES else current_stage(area=area)
+    return STAGES[key][0]
+
+
+def stage_full_name(short: str) -> str:
+    return next(full for name, full in STAGES.values() if name == short)
+
+
+# --- Tables of figures (the recap's three sheets), shared by the workbook and the print page.
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
     group: str = ""  # the first header row; "" makes the label span both rows
     kind: str = "int"  # "int", "pct" or "text"
-    width: float = 7.5
+    width: float = 6.5
 
 
 @dataclass
@@ -81,34 +108,30 @@ class Signature:
 
     place: str
     date_text: str
-    body: str  # "KOMISI PEMILIHAN UMUM KOTA PALANGKARAYA"
+    body: str  # "KOMISI PEMILIHAN UMUM KOTA PALANGKA RAYA"
     committee: str  # "KPU", "PPK", "PPD", "PPS"
     members: list[str]  # "Ketua", then "Anggota" lines
 
 
 @dataclass
-class Rekap:
-    area: Area
-    pemilihan: Pemilihan | None
-    day: dt.date
-    title: str
-    subtitle: str
-    heading: list[tuple[str, str]]  # (label, value) lines of the title block
-    as_of: str
+class Table:
+    """One sheet of a recap: columns under a two-row header, a row per child, a total row."""
+
+    name: str  # the sheet's name
+    title: str  # the line above the table
     columns: list[Column]
     rows: list[list]
     total: list
-    signature: Signature
     notes: list[str] = field(default_factory=list)
 
     @property
-    def table(self) -> list[tuple[bool, list[tuple[Column, object]]]]:
+    def body(self) -> list[tuple[bool, list[tuple[Column, object]]]]:
         """Body rows then the total row, for a template: (is total, [(column, value)]).
         Percentages come back as numbers of percent (65.4), already rounded down."""
         out = []
         for is_total, cells in [(False, r) for r in self.rows] + [(True, self.total)]:
             pairs = [
-                (c, round(v * 100, 1) if c.kind == "pct" else v)
+                (c, round(v * 100, 1) if c.kind == "pct" and v is not None else v)
                 for c, v in zip(self.columns, cells, strict=True)
             ]
             out.append((is_total, pairs))
@@ -127,6 +150,30 @@ class Rekap:
             else:
                 out.append((col.label, 1, False))
         return out
+
+
+# Paper: A4 by default, F4 (folio, 215 x 330 mm) on request; openpyxl's paper size codes.
+PAPER = {"a4": 9, "f4": 14}
+
+
+def paper_of(value: str | None) -> str:
+    return value if value in PAPER else "a4"
+
+
+@dataclass
+class Rekap:
+    area: Area
+    pemilihan: Pemilihan | None
+    day: dt.date
+    form: str  # the form's name: "Model A-Rekap DPHP"
+    title: str
+    subtitle: str
+    heading: list[tuple[str, str]]  # (label, value) lines of the title block
+    as_of: str
+    tables: list[Table]
+    signature: Signature
+    list_name: str = "DPHP"
+    paper: str = "a4"
 
 
 # --- Figures as filed.
@@ -156,61 +203,135 @@ TMS_SHORT = {
 }
 DIS_SHORT = {1: "Fisik", 2: "Intelektual", 3: "Mental", 4: "Wicara", 5: "Rungu", 6: "Netra"}
 assert set(TMS_SHORT) == set(TMS_REASONS) and set(DIS_SHORT) == set(DISABILITIES)
+SEX_LABELS = (("l", "L"), ("p", "P"), ("lp", "L+P"))
+TMS_NOTES = [
+    "TMS: 1 meninggal, 2 ganda, 3 di bawah umur, 4 pindah domisili, 5 tidak dikenal, 6 TNI, "
+    "7 Polri, 8 salah penempatan TPS (TMS di TPS asal, pindahan antar-TPS di TPS yang benar).",
+    "9 lainnya: WNA, bukan penduduk daerah pemilihan, hak pilih dicabut (di luar kode 1-8).",
+]
 
 
 def _child_label(area: Area) -> str:
     if area.level == Area.Level.REGENCY:
         return "Distrik" if area.is_papua else "Kecamatan"
     if area.level == Area.Level.DISTRICT:
-        return "Kampung" if area.is_papua else "Kelurahan/Desa"
+        return "Kelurahan/Kampung" if area.is_papua else "Kelurahan/Desa"
     return "TPS"
 
 
-def rekap_columns(*, area: Area) -> list[Column]:
-    pemilih, coklit, tms, dis, dps = "Pemilih (Model A)", "Coklit", "TMS", "Disabilitas", "DPS"
-    return [
-        Column("no", "No", kind="int", width=4.5),
-        Column("code", "Kode", kind="text", width=len(area.code) + 6),
-        Column("name", _child_label(area), kind="text", width=20),
-        Column("tps_count", "Jumlah TPS", width=7),
-        Column("target_l", "L", group=pemilih, width=8),
-        Column("target_p", "P", group=pemilih, width=8),
-        Column("target", "L+P", group=pemilih, width=9),
-        Column("done", "Selesai", group=coklit, width=9),
-        Column("percent", "%", group=coklit, kind="pct", width=7),
-        Column("ms", "MS", group=coklit, width=9),
-        Column("ubah", "Ubah", group=coklit, width=7),
-        *(Column(f"tms_{r}", f"{r} {TMS_SHORT[r]}", group=tms, width=7) for r in TMS_REASONS),
-        Column("tms", "Jumlah", group=tms, width=7.5),
-        Column("baru", "Pemilih Baru", width=7.5),
-        *(Column(f"dis_{d}", DIS_SHORT[d], group=dis, width=6.5) for d in DISABILITIES),
-        Column("no_ktp_el", "Belum KTP-el", width=7.5),
-        Column("dps_l", "L", group=dps, width=8),
-        Column("dps_p", "P", group=dps, width=8),
-        Column("dps", "L+P", group=dps, width=9),
+def _villages_label(area: Area) -> str:
+    return "Jml Kel/ Kampung" if area.is_papua else "Jml Kel/ Desa"
+
+
+def _lead_columns(area: Area, *, villages: bool) -> list[Column]:
+    cols = [
+        Column("no", "No", width=3.5),
+        # Wide enough for the title block's labels too ("Kabupaten/Kota"), which share it.
+        Column("code", "Kode", kind="text", width=max(len(area.code) + 5.5, 15)),
+        Column("name", _child_label(area), kind="text", width=17),
+    ]
+    if villages and area.level in (Area.Level.REGENCY, Area.Level.DISTRICT):
+        cols.append(Column("villages", _villages_label(area), width=6))
+    if villages:
+        cols.append(Column("tps_count", "Jml TPS", width=5.5))
+    return cols
+
+
+def rekap_columns(*, area: Area, list_name: str = "DPHP") -> list[Column]:
+    """The pleno recap: Model A, Baru (with pindahan antar-TPS), TMS, Ubah and the list of the
+    stage, each for L, P and L+P, so that list = Model A - TMS + Baru on every row."""
+    groups = [
+        ("model_a", "Model A"),
+        ("baru", "Baru"),
+        ("pindah", "Pindahan antar-TPS"),
+        ("tms", "TMS"),
+        ("ubah", "Ubah"),
+        ("dphp", list_name),
+    ]
+    return _lead_columns(area, villages=True) + [
+        Column(f"{key}_{s}", label, group=group, width=6.5 if s != "lp" else 7)
+        for key, group in groups
+        for s, label in SEX_LABELS
     ]
 
 
+def tms_columns(*, area: Area) -> list[Column]:
+    """TMS per reason, L and P: the eight codes of the forms, their sum, then 9 apart."""
+    cols = _lead_columns(area, villages=False)
+    for r in FORM_TMS_REASONS:
+        cols += [
+            Column(f"vtms_{r}_{s}", lab, group=f"{r} {TMS_SHORT[r]}", width=4.8)
+            for s, lab in SEX_LABELS[:2]
+        ]
+    cols += [Column(f"tms18_{s}", lab, group="Jumlah 1-8", width=5.5) for s, lab in SEX_LABELS]
+    cols += [Column(f"vtms_9_{s}", lab, group="9 Lainnya", width=4.8) for s, lab in SEX_LABELS[:2]]
+    cols += [Column(f"tms_{s}", lab, group="Jumlah TMS", width=5.5) for s, lab in SEX_LABELS]
+    return cols
+
+
+def dis_columns(*, area: Area, list_name: str = "DPHP") -> list[Column]:
+    group = f"Penyandang disabilitas dalam {list_name}"
+    return (
+        _lead_columns(area, villages=False)
+        # Wide columns: a narrow sheet prints at 100% and would push its signature over.
+        + [Column(f"dis_{d}", DIS_SHORT[d], group=group, width=12) for d in DISABILITIES]
+        + [
+            Column("dis", "Jumlah", group=group, width=12),
+            Column("no_ktp_el", "Belum KTP-el", width=13),
+            Column("dphp_lp", f"{list_name} L+P", width=13),
+        ]
+    )
+
+
 def rekap_values(figs: dict[str, int]) -> dict[str, int | float]:
-    """Every figure of a recap row from the counters, derived ones included."""
-    f = {k: int(figs.get(k) or 0) for k in (*FIGURE_FIELDS, "tps_count")}
-    f["target"] = f["target_l"] + f["target_p"]
-    f["dps"] = f["dps_l"] + f["dps_p"]
-    f["tms"] = sum(f[f"tms_{r}"] for r in TMS_REASONS)
+    """Every figure of a recap row from the counters, derived ones included (`figures.derive`,
+    plus the sum of the eight TMS codes of the forms)."""
+    f = figures.derive(figs)
+    for s in ("l", "p"):
+        f[f"tms18_{s}"] = sum(f[f"vtms_{r}_{s}"] for r in FORM_TMS_REASONS)
+    f["tms18_lp"] = f["tms18_l"] + f["tms18_p"]
     # A fraction for Excel's 0.0% format; rounded down first, so 99.96% never shows as 100%.
-    f["percent"] = selectors.percent(f["done"], f["target"]) / 100
+    f["ratio"] = f["percent"] / 100
     return f
 
 
-def rekap_rows(*, area: Area, columns: list[Column]) -> Iterator[tuple[Area, dict[str, int], list]]:
-    """One row per child area: (child, its figures, the row's cells in column order)."""
-    for n, (child, figs) in enumerate(children_figures_as_filed(area=area), start=1):
-        values = rekap_values(figs) | {
-            "no": n,
+def _village_counts(area: Area) -> dict[str, int]:
+    """Villages per child of a regency or district (1 per village row of a district)."""
+    if area.level not in (Area.Level.REGENCY, Area.Level.DISTRICT):
+        return {}
+    depth = area.code.count(".") + 2
+    counts: Counter = Counter()
+    for code in Area.objects.filter(
+        level=Area.Level.VILLAGE, code__startswith=area.code + "."
+    ).values_list("code", flat=True):
+        counts[".".join(code.split(".")[:depth])] += 1
+    return counts
+
+
+def rekap_children(*, area: Area) -> list[tuple[Area, dict]]:
+    """Each child with every figure of its recap row (as filed), villages counted."""
+    villages = _village_counts(area)
+    out = []
+    for child, figs in children_figures_as_filed(area=area):
+        values = rekap_values(figs)
+        values |= {
             "code": child.code,
             "name": child.title if child.level == Area.Level.TPS else child.name,
+            "villages": villages.get(child.code, 0),
         }
-        yield child, figs, [values[c.key] for c in columns]
+        out.append((child, values))
+    return out
+
+
+def _table(name, title, columns, children, total, notes=()) -> Table:
+    rows = [
+        [(n if c.key == "no" else v.get(c.key)) for c in columns]
+        for n, (_child, v) in enumerate(children, start=1)
+    ]
+    total_row = [total.get(c.key) for c in columns]
+    return Table(
+        name=name, title=title, columns=columns, rows=rows, total=total_row, notes=list(notes)
+    )
 
 
 def _heading(area: Area) -> list[tuple[str, str]]:
@@ -237,11 +358,12 @@ def _place(area: Area) -> str:
     return name
 
 
-# Members who sign: KPU Kab/Kota and PPK/PPD have five, a PPS three.
-_MEMBERS = {Area.Level.REGENCY: 5, Area.Level.DISTRICT: 5, Area.Level.VILLAGE: 3}
+# Members who sign: a PPK/PPD has five, a PPS three; a KPU Kab/Kota three or five, set per
+# election (`Pemilihan.kpu_members`).
+_MEMBERS = {Area.Level.DISTRICT: 5, Area.Level.VILLAGE: 3}
 
 
-def signature_for(*, area: Area, day: dt.date) -> Signature:
+def signature_for(*, area: Area, day: dt.date, pemilihan: Pemilihan | None = None) -> Signature:
     """The body that signs at the area's level: KPU, PPK (PPD in Papua) or PPS."""
     committee = area.committee
     if area.level == Area.Level.REGENCY:
@@ -252,7 +374,10 @@ def signature_for(*, area: Area, day: dt.date) -> Signature:
         body = f"Panitia Pemungutan Suara {area.kind} {area.name}"
     else:
         body = f"{committee} {area.title}"
-    count = _MEMBERS.get(area.level, 3)
+    if area.level == Area.Level.REGENCY:
+        count = getattr(pemilihan, "kpu_members", None) or 5
+    else:
+        count = _MEMBERS.get(area.level, 3)
     return Signature(
         place=_place(area),
         date_text=tanggal(day),
@@ -262,36 +387,82 @@ def signature_for(*, area: Area, day: dt.date) -> Signature:
     )
 
 
-def rekap_for(*, area: Area) -> Rekap:
-    """The recap of an area's children with its total row, title and signature blocks."""
+_LEVEL_WORD = {
+    Area.Level.REGENCY: "KABUPATEN/KOTA",
+    Area.Level.DISTRICT: "KECAMATAN",
+    Area.Level.VILLAGE: "KELURAHAN/DESA",
+}
+
+
+def _level_word(area: Area) -> str:
+    if area.level == Area.Level.DISTRICT and area.is_papua:
+        return "DISTRIK"
+    if area.level == Area.Level.VILLAGE:
+        return area.kind.upper()
+    if area.level == Area.Level.REGENCY:
+        return area.kind.upper()
+    return _LEVEL_WORD.get(area.level, "")
+
+
+def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
+    """The pleno recap of an area's children (three sheets), title and signature blocks."""
     pemilihan = selectors.pemilihan_for(area=area)
     day = today_for(pemilihan)
-    columns = rekap_columns(area=area)
-    rows, sums = [], dict.fromkeys((*FIGURE_FIELDS, "tps_count"), 0)
-    for _child, figs, cells in rekap_rows(area=area, columns=columns):
-        rows.append(cells)
-        for k in sums:
-            sums[k] += int(figs.get(k) or 0)
-    totals = rekap_values(sums) | {"no": None, "code": None, "name": "JUMLAH"}
+    list_name = stage_list_name(area=area)
+    children = rekap_children(area=area)
+    raw: Counter = Counter()
+    for _child, values in children:
+        for k in (*FIGURE_FIELDS, "tps_count", "villages"):
+            raw[k] += int(values.get(k) or 0)
+    total = rekap_values(raw) | {"code": None, "name": "JUMLAH", "villages": raw["villages"]}
+    full = stage_full_name(list_name)
+    tables = [
+        _table(
+            "Rekap",
+            f"Model A, Baru, TMS, Ubah dan {list_name} per {_child_label(area)}",
+            rekap_columns(area=area, list_name=list_name),
+            children,
+            total,
+            [
+                f"{list_name} = Model A - TMS + Baru, untuk L dan P di setiap baris.",
+                "Baru termasuk pindahan antar-TPS (pemilih TMS 8 yang dipindah ke TPS yang benar).",
+                "Hanya hasil coklit yang sudah diverifikasi PPS; hasil yang masih menunggu "
+                "verifikasi belum mengubah angka mana pun.",
+            ],
+        ),
+        _table(
+            "TMS",
+            "Rincian Pemilih Tidak Memenuhi Syarat (TMS) per Alasan",
+            tms_columns(area=area),
+            children,
+            total,
+            TMS_NOTES,
+        ),
+        _table(
+            "Disabilitas",
+            f"Pemilih Penyandang Disabilitas dan Belum Memiliki KTP-el dalam {list_name}",
+            dis_columns(area=area, list_name=list_name),
+            children,
+            total,
+            [
+                "Disabilitas: fisik, intelektual, mental, sensorik wicara, sensorik rungu, "
+                "sensorik netra; seorang pemilih dapat memiliki lebih dari satu."
+            ],
+        ),
+    ]
     return Rekap(
         area=area,
         pemilihan=pemilihan,
         day=day,
-        title="REKAPITULASI HASIL COKLIT",
-        subtitle=pemilihan.name.upper() if pemilihan else "",
-        heading=_heading(area),
+        form=f"Model A-Rekap {list_name}",
+        title=f"REKAPITULASI {full.upper()} ({list_name})",
+        subtitle=f"TINGKAT {_level_word(area)}",
+        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
         as_of=waktu(timezone.now(), pemilihan),
-        columns=columns,
-        rows=rows,
-        total=[totals[c.key] for c in columns],
-        signature=signature_for(area=area, day=day),
-        notes=[
-            "% = coklit selesai / pemilih Model A, dibulatkan ke bawah.",
-            "Pemilih baru tidak dihitung dalam % coklit. Disabilitas dan belum KTP-el: "
-            "pemilih dalam DPS.",
-            "TMS: 1 meninggal, 2 ganda, 3 di bawah umur, 4 pindah domisili, 5 tidak dikenal, "
-            "6 TNI, 7 Polri, 8 salah penempatan TPS, 9 lainnya.",
-        ],
+        tables=tables,
+        signature=signature_for(area=area, day=day, pemilihan=pemilihan),
+        list_name=list_name,
+        paper=paper_of(paper),
     )
 
 
@@ -327,6 +498,7 @@ class DpsSheet:
     heading: list[tuple[str, str]]
     rows: Iterable[tuple]  # a generator: rows are made while the sheet is written
     counts: Counter  # voters per sex, filled in as `rows` is consumed
+    page_header: str = ""  # printed on top of every page: the list, the village, the TPS
 
 
 @dataclass
@@ -340,22 +512,28 @@ class DpsList:
     as_of: str
     sheets: list[DpsSheet]
     signature: Signature
+    list_name: str = "DPHP"
+    village: Area | None = None
 
 
 def dps_voters(*, tps: Area):
-    """The voters the DPS of a TPS lists: SPEC 4, the same rule as `figures.dps_tps_of`.
+    """The voters the list of the stage (DPHP) of a TPS holds: SPEC 4, the same rule as
+    `figures.dps_tps_of`.
 
-    MS (with or without ubah) at their own TPS, verified BARU, and verified TMS 8 moved in.
+    Its listed voters less those with a verified TMS (not yet visited and waiting results stay
+    in as listed), its verified new voters, and the voters moved in by a verified TMS 8.
     """
     V = Voter
+    verified = V.Verification.APPROVED
     return V.objects.filter(
-        Q(tps=tps, status__in=[V.Status.MS, V.Status.UBAH])
-        | Q(tps=tps, status=V.Status.BARU, verification=V.Verification.APPROVED)
+        (Q(tps=tps, origin=V.Origin.LIST) & ~Q(status=V.Status.TMS, verification=verified))
+        | Q(tps=tps, origin=V.Origin.BARU, verification=verified)
         | Q(
             dps_tps=tps,
+            origin=V.Origin.LIST,
             status=V.Status.TMS,
             tms_reason=8,
-            verification=V.Verification.APPROVED,
+            verification=verified,
         )
     )
 
@@ -370,12 +548,17 @@ _DPS_FIELDS = (
     "rt",
     "rw",
     "status",
+    "verification",
     "tps_id",
 )
 
+# Keterangan of the posted list, as codes (SPEC 9): B baru, U ubah, pindahan antar-TPS (a baru
+# of this TPS, moved in by a verified TMS 8: "B pindahan TPS 001" names where from).
+KET_BARU, KET_UBAH = "B", "U"
 
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+def ket_pindahan(from_tps_code: str) -> str:
+    return f"B pindahan TPS {from_tps_code.rsplit('.', 1)[1]}"
 
 
 def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -> Iterator[tuple]:
@@ -385,24 +568,25 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
     Masked NIK and NKK; age on voting day instead of the birth date; no disability detail.
     """
     V = Voter.Status
+    approved = Voter.Verification.APPROVED
     code = tps.code
     qs = (
         dps_voters(tps=tps)
         .order_by("rw", "rt", "alamat", "nkk", "nama", "id")
         .values_list(*_DPS_FIELDS)
     )
-    for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, home) in enumerate(
+    for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, verification, home) in enumerate(
         qs.iterator(chunk_size=2000), start=1
     ):
-        # Empty cells are None, not "": openpyxl then writes no cell at all.
+        # Empty cells are "" (a bordered cell), not None (no cell at all).
         if home != code:
-            ket = f"Pindahan TPS {home.rsplit('.', 1)[1]}"
+            ket = ket_pindahan(home)
         elif status == V.BARU:
-            ket = "Baru"
-        elif status == V.UBAH:
-            ket = "Ubah"
+            ket = KET_BARU
+        elif status == V.UBAH and verification == approved:
+            ket = KET_UBAH
         else:
-            ket = None
+            ket = ""
         if counts is not None:
             counts[jk] += 1
         yield (
@@ -412,15 +596,25 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
             nama,
             jk,
             age_on(born, voting_day),
-            alamat or None,
-            rt or None,
-            rw or None,
+            alamat,
+            rt,
+            rw,
             ket,
         )
 
 
-def dps_list_for(*, area: Area) -> DpsList:
-    """The DPS of a TPS, or of a village with one sheet per TPS (rows made while writing)."""
+class StageNotReached(Exception):
+    """A list asked for (`?tahap=`) of a stage the regency has not reached."""
+
+
+def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
+    """The list of the stage of a TPS, or of a village with one sheet per TPS (rows made while
+    writing). `tahap` names another stage; until the pleno snapshots land (issue 12) only the
+    current stage has a list: another raises StageNotReached."""
+    current = current_stage(area=area)
+    if tahap and tahap in STAGES and tahap != current:
+        raise StageNotReached(tahap)
+    list_name = stage_list_name(area=area, tahap=tahap)
     village = area if area.level == Area.Level.VILLAGE else area.parent
     pemilihan = selectors.pemilihan_for(area=area)
     day = today_for(pemilihan)
@@ -434,7 +628,7 @@ def dps_list_for(*, area: Area) -> DpsList:
         area=area,
         pemilihan=pemilihan,
         day=day,
-        title="DAFTAR PEMILIH SEMENTARA (DPS)",
+        title=f"{stage_full_name(list_name).upper()} ({list_name})",
         subtitle=pemilihan.name.upper() if pemilihan else "",
         status=str(status),
         as_of=waktu(timezone.now(), pemilihan),
@@ -445,8 +639,305 @@ def dps_list_for(*, area: Area) -> DpsList:
                 heading=[*base, ("TPS", t.code.rsplit(".", 1)[1])],
                 rows=dps_rows(tps=t, voting_day=voting_day, counts=counters[t.code]),
                 counts=counters[t.code],
+                page_header=f"{list_name} {village.title} - {t.title}",
             )
             for t in tps_list
         ],
-        signature=signature_for(area=village, day=day),
+        signature=signature_for(area=village, day=day, pemilihan=pemilihan),
+        list_name=list_name,
+        village=village,
+    )
+
+
+# --- The change list read out in the PPS's pleno (perubahan.xlsx).
+
+PERUBAHAN_LEVELS = DPS_LEVELS
+FIELD_LABELS = {
+    "nkk": "NKK",
+    "nik": "NIK",
+    "nama": "Nama",
+    "tempat_lahir": "Tempat lahir",
+    "tanggal_lahir": "Tanggal lahir",
+    "jenis_kelamin": "Jenis kelamin",
+    "status_kawin": "Status kawin",
+    "alamat": "Alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "disabilitas": "Disabilitas",
+    "ktp_el": "KTP-el",
+}
+_CHANGE_FIELDS = (
+    "pk",
+    "nkk",
+    "nik",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "alamat",
+    "rt",
+    "rw",
+    "tms_reason",
+    "tps_id",
+    "dps_tps_id",
+    "outcome_event_id",
+)
+_ORDER = ("rw", "rt", "alamat", "nkk", "nama", "id")
+
+
+def _shown(field_name: str, value) -> str:
+    if value in (None, ""):
+        return "-"
+    if field_name in ("nik", "nkk"):
+        return mask_nik(str(value))
+    if isinstance(value, dict):  # {"old": .., "new": ..} as some devices send a change
+        value = value.get("new")
+    return str(value)
+
+
+def _ubah_changes(*, village: Area, event_ids: list) -> dict[str, dict]:
+    """Event id -> {field: [old, new]} as the PPS approved it (from the audit log, which keeps
+    the values a verification replaced); events approved before it kept them give new only."""
+    from kpu.models import AuditEntry
+
+    ids = [str(e) for e in event_ids if e]
+    out: dict[str, dict] = {}
+    if not ids:
+        return out
+    for target, data in AuditEntry.objects.filter(
+        area_code=village.code, action="verify_approve", target__in=ids
+    ).values_list("target", "data"):
+        if isinstance(data, dict) and isinstance(data.get("changes"), dict):
+            out[target] = data["changes"]
+    wanted = set(ids) - set(out)
+    if wanted:
+        for data in AuditEntry.objects.filter(
+            area_code=village.code, action="verify_approve_all"
+        ).values_list("data", flat=True):
+            per_event = data.get("changes") if isinstance(data, dict) else None
+            if isinstance(per_event, dict):
+                for eid in wanted & set(per_event):
+                    out[eid] = per_event[eid]
+    from coklit.models import CoklitEvent
+
+    for eid, changes in CoklitEvent.objects.filter(pk__in=list(set(ids) - set(out))).values_list(
+        "pk", "changes"
+    ):
+        if isinstance(changes, dict):
+            out[str(eid)] = {k: [None, v] for k, v in changes.items()}
+    return out
+
+
+def _ubah_text(changes: dict) -> str:
+    parts = []
+    # In the order of the form's columns: PostgreSQL's jsonb keeps its own key order.
+    order = {name: i for i, name in enumerate(FIELD_LABELS)}
+    for name, pair in sorted(changes.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])):
+        old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        label = FIELD_LABELS.get(name, name)
+        if old is None:
+            parts.append(f"{label} → {_shown(name, new)}")
+        else:
+            parts.append(f"{label} {_shown(name, old)} → {_shown(name, new)}")
+    return "U: " + "; ".join(parts) if parts else "U"
+
+
+@dataclass
+class ChangeSheet:
+    tps: Area
+    name: str
+    heading: list[tuple[str, str]]
+    sections: list[tuple[str, list[tuple]]]  # (section title, rows)
+    counts: dict[str, Counter]  # "TMS", "U", "B" -> voters per sex ("pindahan" too)
+    page_header: str = ""
+
+
+@dataclass
+class ChangeList:
+    area: Area
+    pemilihan: Pemilihan | None
+    day: dt.date
+    title: str
+    subtitle: str
+    as_of: str
+    sheets: list[ChangeSheet]
+    signature: Signature
+    list_name: str = "DPHP"
+
+
+def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: str) -> ChangeSheet:
+    """The verified changes of one TPS: TMS (by code), then U (old → new), then B (pindahan
+    marked). Only what the PPS has verified: the list the pleno reads out is the DPHP's."""
+    V = Voter
+    ok = V.Verification.APPROVED
+    counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
+
+    def row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket):
+        return (
+            n,
+            mask_nik(nkk),
+            mask_nik(nik),
+            nama,
+            jk,
+            age_on(born, voting_day),
+            alamat,
+            rt,
+            rw,
+            ket,
+        )
+
+    tms_rows = []
+    tms = V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, verification=ok)
+    for n, v in enumerate(
+        tms.order_by("tms_reason", *_ORDER).values_list(*_CHANGE_FIELDS), start=1
+    ):
+        pk, nkk, nik, nama, jk, born, alamat, rt, rw, reason, home, dps, _e = v
+        ket = f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
+        if reason == 8 and dps:
+            ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
+        counts["TMS"][jk] += 1
+        tms_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+
+    ubah = list(
+        V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.UBAH, verification=ok)
+        .order_by(*_ORDER)
+        .values_list(*_CHANGE_FIELDS)
+    )
+    changes = _ubah_changes(village=village, event_ids=[u[-1] for u in ubah])
+    ubah_rows = []
+    for n, v in enumerate(ubah, start=1):
+        pk, nkk, nik, nama, jk, born, alamat, rt, rw, _r, home, dps, event = v
+        counts["U"][jk] += 1
+        ket = _ubah_text(changes.get(str(event), {}))
+        ubah_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+
+    baru = V.objects.filter(
+        Q(tps=tps, origin=V.Origin.BARU, verification=ok)
+        | Q(dps_tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, tms_reason=8, verification=ok)
+    )
+    baru_rows = []
+    for n, v in enumerate(baru.order_by(*_ORDER).values_list(*_CHANGE_FIELDS), start=1):
+        pk, nkk, nik, nama, jk, born, alamat, rt, rw, _r, home, dps, _e = v
+        counts["B"][jk] += 1
+        if home != tps.code:
+            counts["pindahan"][jk] += 1
+            ket = f"B pindahan dari TPS {home.rsplit('.', 1)[1]}"
+        else:
+            ket = KET_BARU
+        baru_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+
+    return ChangeSheet(
+        tps=tps,
+        name=tps.title,
+        heading=[*_heading(village), ("TPS", tps.code.rsplit(".", 1)[1])],
+        sections=[
+            ("A. Pemilih Tidak Memenuhi Syarat (TMS)", tms_rows),
+            ("B. Perubahan data pemilih (U)", ubah_rows),
+            ("C. Pemilih baru (B), termasuk pindahan antar-TPS", baru_rows),
+        ],
+        counts=counts,
+        page_header=f"Daftar Perubahan {list_name} {village.title} - {tps.title}",
+    )
+
+
+def change_list_for(*, area: Area) -> ChangeList:
+    """The change list of a village (a sheet per TPS) or of one TPS, with the PPS's signature."""
+    village = area if area.level == Area.Level.VILLAGE else area.parent
+    pemilihan = selectors.pemilihan_for(area=area)
+    day = today_for(pemilihan)
+    voting_day = pemilihan.voting_day if pemilihan else day
+    list_name = stage_list_name(area=area)
+    tps_list = list(selectors.area_children(area=area)) if area is village else [area]
+    return ChangeList(
+        area=area,
+        pemilihan=pemilihan,
+        day=day,
+        title=f"DAFTAR PERUBAHAN PEMILIH HASIL PEMUTAKHIRAN ({list_name})",
+        subtitle=pemilihan.name.upper() if pemilihan else "",
+        as_of=waktu(timezone.now(), pemilihan),
+        sheets=[
+            change_sheet(tps=t, village=village, voting_day=voting_day, list_name=list_name)
+            for t in tps_list
+        ],
+        signature=signature_for(area=village, day=day, pemilihan=pemilihan),
+        list_name=list_name,
+    )
+
+
+# --- The coklit progress recap (progres.xlsx): counted as the progress API counts.
+
+PROGRES_LEVELS = REKAP_LEVELS
+
+
+def progres_columns(*, area: Area) -> list[Column]:
+    return [
+        Column("no", "No", width=3.5),
+        Column("code", "Kode", kind="text", width=max(len(area.code) + 5.5, 15)),
+        Column("name", _child_label(area), kind="text", width=18),
+        Column("tps_count", "TPS", width=5.5),
+        Column("target", "Model A", width=8),
+        Column("done", "Selesai", group="Coklit", width=8),
+        Column("ratio", "%", group="Coklit", kind="pct", width=6.5),
+        Column("expected", "Target hari ini", group="Coklit", kind="pct", width=7.5),
+        Column("ms", "MS", group="Hasil (tercatat)", width=8),
+        Column("ubah", "Ubah", group="Hasil (tercatat)", width=7),
+        Column("tms", "TMS", group="Hasil (tercatat)", width=7),
+        Column("baru", "Baru", group="Hasil (tercatat)", width=7),
+        Column("pending", "Menunggu verifikasi", group="Perlu perhatian", width=9),
+        Column("conflicts", "Konflik", group="Perlu perhatian", width=7.5),
+        Column("stale", "TPS tak sinkron 48 jam", group="Perlu perhatian", width=9),
+    ]
+
+
+def progres_for(*, area: Area, paper: str | None = None) -> Rekap:
+    """Coklit progress per child: results as recorded, verified or not (SPEC 6, 9), with the
+    exceptions of the dashboard. The same reading as the progress API and the area page."""
+    from coklit import dashboard
+
+    pemilihan = selectors.pemilihan_for(area=area)
+    day = today_for(pemilihan)
+    clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+    totals, rows = dashboard.live_figures(area=area, clock=clock)
+    expected = clock.expected
+    columns = progres_columns(area=area)
+
+    def values(f: dict, **extra) -> dict:
+        return {**f, "ratio": f["percent"] / 100, "expected": expected, **extra}
+
+    body = [
+        values(
+            r.figures,
+            code=r.area.code,
+            name=r.area.title if r.area.level == Area.Level.TPS else r.area.name,
+        )
+        for r in rows
+    ]
+    total = values(totals, code=None, name="JUMLAH")
+    table = Table(
+        name="Progres",
+        title="Progres Coklit per Wilayah (hasil seperti tercatat, terverifikasi atau belum)",
+        columns=columns,
+        rows=[
+            [n if c.key == "no" else b.get(c.key) for c in columns]
+            for n, b in enumerate(body, start=1)
+        ],
+        total=[total.get(c.key) for c in columns],
+        notes=[
+            "% = coklit selesai / pemilih Model A, dibulatkan ke bawah; pemilih baru tidak "
+            "dihitung dalam %. Target hari ini: bagian masa coklit yang sudah berjalan.",
+            "MS, ubah, TMS dan baru: hasil seperti tercatat, termasuk yang masih menunggu "
+            "verifikasi PPS (rekap pleno hanya menghitung yang terverifikasi).",
+        ],
+    )
+    return Rekap(
+        area=area,
+        pemilihan=pemilihan,
+        day=day,
+        form="Progres Coklit",
+        title="REKAPITULASI PROGRES COKLIT",
+        subtitle=f"TINGKAT {_level_word(area)}",
+        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
+        as_of=waktu(clock.now, pemilihan),
+        tables=[table],
+        signature=None,
+        paper=paper_of(paper),
     )

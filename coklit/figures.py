@@ -13,8 +13,80 @@ from django.db import connections, router, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from coklit.models import FIGURE_FIELDS, AreaVersion, DailyProgress, TpsFigures, Voter
+from coklit.models import (
+    FIGURE_FIELDS,
+    SEXES,
+    TMS_REASONS,
+    AreaVersion,
+    DailyProgress,
+    TpsFigures,
+    Voter,
+)
+from kpu.lookups import code_within
 from kpu.models import Area
+
+# The TpsFigures column that holds an area's own code, per level, and the one that holds its
+# children's: every sum of figures over an area (dashboard, API, recaps) reads these two maps.
+OWN_COLUMN = {
+    Area.Level.REGENCY: "regency_code",
+    Area.Level.DISTRICT: "district_code",
+    Area.Level.VILLAGE: "village_code",
+    Area.Level.TPS: "tps_id",
+}
+CHILD_COLUMN = {
+    Area.Level.REGENCY: "district_code",
+    Area.Level.DISTRICT: "village_code",
+    Area.Level.VILLAGE: "tps_id",
+}
+# The official TMS codes of the coklit forms; 9 (lainnya) is listed apart (SPEC 4).
+FORM_TMS_REASONS = tuple(r for r in TMS_REASONS if r != 9)
+
+
+def percent(done: int, target: int) -> float:
+    """Completion in percent, rounded *down* to one decimal: 99.96% is 99.9%, never 100%."""
+    if target <= 0:
+        return 0.0
+    return (done * 1000 // target) / 10
+
+
+def derive(figs: dict) -> dict:
+    """Every figure of an area from its summed counters, derived ones included: the one home of
+    what a derived figure means, for the dashboard, the API, the recaps and their templates.
+
+    Coklit progress (results as recorded): `target` (Model A), `done`, `percent`, `ms`, `ubah`,
+    `tms` (all reasons), `baru`. Recap (verified only), for each sex `l`, `p` and `lp`:
+    `model_a_*`, `tms_*` (1-9; `tms8_*` at the old TPS), `baru_*` (new voters and `pindah_*`, the
+    voters moved in by TMS 8), `ubah_*`, `dphp_*` (the list of the stage), `vtms_<r>_lp`.
+    """
+    f = {k: int(figs.get(k) or 0) for k in FIGURE_FIELDS}
+    f["tps_count"] = int(figs.get("tps_count") or 0)
+    f["target"] = f["target_l"] + f["target_p"]
+    f["tms"] = sum(f[f"tms_{r}"] for r in TMS_REASONS)
+    f["dps"] = f["dps_l"] + f["dps_p"]
+    f["percent"] = percent(f["done"], f["target"])
+    for s in SEXES:
+        f[f"model_a_{s}"] = f[f"target_{s}"]
+        f[f"tms_{s}"] = sum(f[f"vtms_{r}_{s}"] for r in TMS_REASONS)
+        f[f"baru_{s}"] = f[f"vbaru_{s}"] + f[f"pindah_{s}"]
+        f[f"ubah_{s}"] = f[f"vubah_{s}"]
+        f[f"dphp_{s}"] = f[f"dps_{s}"]
+    for k in ("model_a", "tms", "baru", "pindah", "vbaru", "ubah", "dphp"):
+        f[f"{k}_lp"] = f[f"{k}_l"] + f[f"{k}_p"]
+    for r in TMS_REASONS:
+        f[f"vtms_{r}_lp"] = f[f"vtms_{r}_l"] + f[f"vtms_{r}_p"]
+    f["dis"] = sum(f[k] for k in FIGURE_FIELDS if k.startswith("dis_"))
+    return f
+
+
+def identity_breaks(figs: dict) -> list[str]:
+    """The sexes ("L", "P") for which DPHP = Model A - TMS + Baru does not hold (SPEC 4)."""
+    f = figs if "dphp_l" in figs else derive(figs)
+    return [
+        s.upper()
+        for s in SEXES
+        if f[f"dphp_{s}"] != f[f"model_a_{s}"] - f[f"tms_{s}"] + f[f"baru_{s}"]
+    ]
+
 
 # The voter fields the contributions read; a selector loading voters for a change needs these.
 CONTRIBUTION_FIELDS = (
@@ -35,42 +107,47 @@ Delta = dict[str, Counter]  # TPS code -> figure name -> change
 
 
 def dps_tps_of(v: Voter) -> str | None:
-    """The TPS whose DPS lists this voter, if any (SPEC 4).
+    """The TPS whose list of the stage (the DPHP) holds this voter, if any (SPEC 4).
 
-    MS voters (with or without ubah) stay in their TPS; a new voter counts once verified; a TMS 8
-    voter counts, once verified, in the TPS they were moved to. Every other TMS is out.
+    A listed voter stays in their TPS as listed (not yet visited, MS, ubah, or a result still
+    waiting for the PPS) until a TMS is verified; a verified TMS 8 voter moves to the right TPS.
+    A new voter counts once verified. `exports.dps_voters` is the same rule as a query.
     """
     V = Voter
-    if v.status in (V.Status.MS, V.Status.UBAH):
-        return v.tps_id
-    if v.status == V.Status.BARU and v.verification == V.Verification.APPROVED:
-        return v.tps_id
-    if (
-        v.status == V.Status.TMS
-        and v.tms_reason == 8
-        and v.dps_tps_id
-        and v.verification == V.Verification.APPROVED
-    ):
-        return v.dps_tps_id
-    return None
+    verified = v.verification == V.Verification.APPROVED
+    if v.origin == V.Origin.LIST:
+        if v.status != V.Status.TMS or not verified:
+            return v.tps_id
+        if v.tms_reason == 8 and v.dps_tps_id:
+            return v.dps_tps_id
+        return None
+    return v.tps_id if verified else None
 
 
 def contributions(v: Voter) -> Delta:
     """The figures one voter adds to, per TPS code."""
     V = Voter
+    s = "l" if v.jenis_kelamin == "L" else "p"
+    verified = v.verification == V.Verification.APPROVED
     home: Counter = Counter()
     if v.origin == V.Origin.LIST:
-        home["target_l" if v.jenis_kelamin == "L" else "target_p"] += 1
+        home[f"target_{s}"] += 1
         if v.status != V.Status.BELUM:
             home["done"] += 1
         if v.status == V.Status.MS:
             home["ms"] += 1
         elif v.status == V.Status.UBAH:
             home["ubah"] += 1
+            if verified:
+                home[f"vubah_{s}"] += 1
         elif v.status == V.Status.TMS:
             home[f"tms_{v.tms_reason}"] += 1
+            if verified:
+                home[f"vtms_{v.tms_reason}_{s}"] += 1
     elif v.verification != V.Verification.REJECTED:
         home["baru"] += 1
+        if verified:
+            home[f"vbaru_{s}"] += 1
     if v.verification == V.Verification.PENDING:
         home["pending"] += 1
     if v.conflict:
@@ -81,7 +158,9 @@ def contributions(v: Voter) -> Delta:
     dps = dps_tps_of(v)
     if dps:
         into = out.setdefault(dps, Counter())
-        into["dps_l" if v.jenis_kelamin == "L" else "dps_p"] += 1
+        into[f"dps_{s}"] += 1
+        if v.origin == V.Origin.LIST and v.status == V.Status.TMS and verified:  # TMS 8 moved
+            into[f"pindah_{s}"] += 1
         for d in v.disabilitas.split(","):
             if d:
                 into[f"dis_{d}"] += 1
@@ -166,23 +245,23 @@ def record_daily(done_by_day: dict[tuple[str, object], int]) -> None:
 def recount(*, code: str) -> dict[str, Counter]:
     """Figures of every TPS within `code`, counted from voter rows (slow; for checks)."""
     total: Delta = {}
-    voters = Voter.objects.filter(tps__code__startswith=code).only(*CONTRIBUTION_FIELDS)
+    voters = Voter.objects.filter(tps__code__within=code).only(*CONTRIBUTION_FIELDS)
     moved_in = (
-        Voter.objects.filter(dps_tps__code__startswith=code)
-        .exclude(tps__code__startswith=code)
+        Voter.objects.filter(dps_tps__code__within=code)
+        .exclude(tps__code__within=code)
         .only(*CONTRIBUTION_FIELDS)
     )
     for v in voters.iterator(chunk_size=5000):
         add_into(total, contributions(v))
     for v in moved_in.iterator(chunk_size=5000):
-        add_into(total, {k: c for k, c in contributions(v).items() if k.startswith(code)})
-    return {k: c for k, c in total.items() if k == code or k.startswith(code + ".")}
+        add_into(total, {k: c for k, c in contributions(v).items() if code_within(k, code)})
+    return {k: c for k, c in total.items() if code_within(k, code)}
 
 
 def mismatches(*, code: str) -> dict[str, dict[str, tuple[int, int]]]:
     """TPS whose kept figures differ from a recount: {tps: {figure: (kept, counted)}}."""
     counted = recount(code=code)
-    rows = TpsFigures.objects.filter(tps__code__startswith=code).values("tps_id", *FIGURE_FIELDS)
+    rows = TpsFigures.objects.filter(tps__code__within=code).values("tps_id", *FIGURE_FIELDS)
     out = {}
     for row in rows:
         tps = row.pop("tps_id")
@@ -229,15 +308,9 @@ def ensure_tps(village: Area, numbers: Iterable[int]) -> dict[int, Area]:
 def area_totals(*, area: Area) -> dict[str, int]:
     """The summed figures of an area (any level) from its TPS rows."""
     qs = TpsFigures.objects.all()
-    if area.level == Area.Level.TPS:
-        qs = qs.filter(tps_id=area.code)
-    elif area.level == Area.Level.VILLAGE:
-        qs = qs.filter(village_code=area.code)
-    elif area.level == Area.Level.DISTRICT:
-        qs = qs.filter(district_code=area.code)
-    elif area.level == Area.Level.REGENCY:
-        qs = qs.filter(regency_code=area.code)
+    if area.level in OWN_COLUMN:
+        qs = qs.filter(**{OWN_COLUMN[area.level]: area.code})
     else:
-        qs = qs.filter(regency_code__startswith=area.code + ".")
+        qs = qs.filter(regency_code__below=area.code)
     sums = qs.aggregate(tps_count=Count("tps_id"), **{k: Sum(k) for k in FIGURE_FIELDS})
     return {k: v or 0 for k, v in sums.items()}

@@ -26,12 +26,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import Flag, Voter
+from coklit.models import Flag, Voter, age_on
 from coklit.plenos import lock_messages
+
+# One home for reading a cell and a date (issue 17): the sync API and the Model A upload read
+# them the same way.
+from coklit.voter_fields import EXCEL_EPOCH, parse_date  # noqa: F401 (EXCEL_EPOCH re-exported)
+from coklit.voter_fields import cell_text as _text
 from kpu import uploads
 from kpu.models import Area, Pemilihan, audit
 from kpu.scoping import CODE as AREA_CODE
 from kpu.services import DomainError
+from kpu.text import unstorable
 
 COLUMNS = (
     "village",
@@ -56,7 +62,6 @@ MAX_AGE = 120
 VOTING_AGE = 17
 DISABILITY_CODES = {"1", "2", "3", "4", "5", "6"}
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug already folded in).
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 # One import at a time: two imports checking "is this NIK new?" at once could both say yes.
 IMPORT_LOCK = 7_142_001
 
@@ -163,53 +168,6 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
 # --- checking one row -----------------------------------------------------------------------
 
 
-def _text(cell) -> str:
-    """A cell as text: numbers without a trailing `.0`, dates as YYYY-MM-DD."""
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, bool):
-        return str(cell)
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat()
-    if isinstance(cell, dt.date):
-        return cell.isoformat()
-    return str(cell)
-
-
-def parse_date(cell) -> dt.date | None:
-    """YYYY-MM-DD, DD-MM-YYYY (or with `/`), or an Excel date (a date cell or a day number)."""
-    if cell.__class__ is not str:
-        if isinstance(cell, dt.datetime):
-            return cell.date()
-        if isinstance(cell, dt.date):
-            return cell
-        if isinstance(cell, int | float) and not isinstance(cell, bool):
-            # A day number (a date cell formatted as a number); a fraction is the time of day.
-            if 1 <= cell < 2_958_466:  # up to 9999-12-31, as Excel allows
-                return EXCEL_EPOCH + dt.timedelta(days=int(cell))
-            return None
-        cell = _text(cell)
-    s = cell.strip()
-    if len(s) != 10:
-        return None
-    if s[4] in "-/" and s[7] == s[4]:
-        y, m, d = s[:4], s[5:7], s[8:]
-    elif s[2] in "-/" and s[5] == s[2]:
-        d, m, y = s[:2], s[3:5], s[6:]
-    else:
-        return None
-    if not (y.isdigit() and m.isdigit() and d.isdigit() and s.isascii()):
-        return None
-    try:
-        return dt.date(int(y), int(m), int(d))
-    except ValueError:
-        return None
-
-
 def _digits16(raw, s: str, column: str, label: str, errors: list) -> None:
     if isinstance(raw, float | int) and not isinstance(raw, bool):
         # Excel keeps 15 significant digits: a NIK typed as a number has lost its last digit.
@@ -310,7 +268,7 @@ def _parse_row(cells: list, ix: _Columns, village: str | None, today: dt.date) -
         value = getattr(r, name)
         if len(value) > size:
             errors.append((name, _("lebih dari %(n)s karakter") % {"n": size}))
-        if "\x00" in value:  # PostgreSQL text cannot hold it; a damaged file has it
+        if unstorable(value):  # a NUL: PostgreSQL text cannot hold it; a damaged file has it
             errors.append((name, _("berisi karakter NUL (berkas rusak?)")))
 
     raw = cells[ix.tanggal_lahir]
@@ -372,10 +330,6 @@ _MARITAL = frozenset("BSP")
 
 
 # --- flags ----------------------------------------------------------------------------------
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def nik_flags(nik: str, born: dt.date, sex: str) -> list[str]:

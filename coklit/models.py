@@ -1,5 +1,6 @@
 """Voters, the coklit event log, figures kept per TPS, and the plenos (SPEC 8)."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class Flag(models.TextChoices):
     UNDERAGE = "bawah_umur", _("Di bawah 17 tahun dan belum kawin")
     NIK_OTHER_TPS = "nik_tps_lain", _("NIK juga terdaftar di TPS lain")
     TPS_OVER_600 = "tps_600", _("TPS lebih dari 600 pemilih")
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day` (the voting day, for the flags and the published DPS)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Voter(models.Model):
@@ -112,6 +118,23 @@ class Voter(models.Model):
         indexes = [
             models.Index(fields=["tps", "status"], name="coklit_voter_tps_status"),
             models.Index(fields=["village", "verification"], name="coklit_voter_queue"),
+            # The verification queue's pages, oldest first, by village, by TPS and by outcome:
+            # partial, so they hold only the waiting voters (selectors.queue_page).
+            models.Index(
+                fields=["village", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_age",
+            ),
+            models.Index(
+                fields=["tps", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_tps",
+            ),
+            models.Index(
+                fields=["village", "conflict", "status", "outcome_at", "id"],
+                condition=models.Q(verification="pending"),
+                name="coklit_voter_queue_kind",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -133,6 +156,14 @@ class Voter(models.Model):
         return [int(d) for d in self.disabilitas.split(",") if d]
 
 
+def change_new_value(value):
+    """The new value of one field in `CoklitEvent.changes`: stored as the value itself; an
+    {"old": .., "new": ..} pair is tolerated as well."""
+    if isinstance(value, dict) and "new" in value:
+        return value["new"]
+    return value
+
+
 class CoklitEvent(models.Model):
     """One field result as the device sent it: append-only, keyed by the device's own UUID.
 
@@ -143,6 +174,14 @@ class CoklitEvent(models.Model):
         MS = "MS", "MS"
         TMS = "TMS", "TMS"
         BARU = "BARU", "BARU"
+
+    class Source(models.TextChoices):
+        """Where a result came from (SPEC 6b): the pantarlih's app, or the PPS operator typing
+        the paper Model A in (the entry page) or uploading the filled worksheet."""
+
+        DEVICE = "device", _("Aplikasi pantarlih")
+        ENTRI = "entri", _("Entri dari kertas")
+        MODEL_A = "model_a", _("Unggahan Model A")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tps = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
@@ -159,6 +198,11 @@ class CoklitEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     app_version = models.CharField(max_length=40, blank=True)
+    # Who entered it is `user` (the pantarlih's account, or the PPS operator's for paper).
+    # db_default too: rows written by COPY or plain SQL (bench, bulk seeding) are a device's.
+    source = models.CharField(
+        max_length=8, choices=Source.choices, default=Source.DEVICE, db_default=Source.DEVICE
+    )
     # Whether this event's outcome is the one standing for its voter (the latest recorded).
     stands = models.BooleanField(default=True)
     conflict = models.BooleanField(default=False)
@@ -184,12 +228,20 @@ class CoklitEvent(models.Model):
 
 
 # Counters kept per TPS. Everything an area page, the API or a recap shows is a sum of these.
+# Two families (SPEC 4, 6, 9): coklit progress counts results as recorded, verified or not
+# (`done`, `ms`, `ubah`, `tms_<r>`, `baru`: the progress API and the dashboard); the recaps a
+# committee signs count verified results only, per sex (`v…_l`, `v…_p`, `pindah_*`), and the list
+# of the stage (`dps_*`, the DPHP) is Model A less verified TMS plus verified baru and the voters
+# moved in by a verified TMS 8, so DPHP = Model A - TMS + Baru holds per TPS by construction.
+SEXES = ("l", "p")
 FIGURE_FIELDS = (
     ["target_l", "target_p", "done", "ms", "ubah"]
     + [f"tms_{r}" for r in TMS_REASONS]
     + ["baru", "dps_l", "dps_p"]
     + [f"dis_{d}" for d in DISABILITIES]
     + ["no_ktp_el", "pending", "conflicts", "flagged", "results"]
+    + [f"vtms_{r}_{s}" for r in TMS_REASONS for s in SEXES]
+    + [f"{k}_{s}" for k in ("vbaru", "pindah", "vubah") for s in SEXES]
 )
 
 

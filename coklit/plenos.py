@@ -28,6 +28,7 @@ from coklit.models import Pleno, PlenoEvent
 from kpu.models import Area, Role, User, audit, role_label
 from kpu.scoping import in_scope
 from kpu.services import DomainError, Refused
+from kpu.text import unstorable
 
 State = Pleno.State
 Stage = Pleno.Stage
@@ -562,7 +563,7 @@ def _text(value, name: str, limit: int, *, required: bool = False, label: str = 
             _("%(label)s terlalu panjang (paling banyak %(n)s karakter).")
             % {"label": label or name, "n": limit}
         )
-    if "\x00" in value:
+    if unstorable(value):
         raise BadField(_("%(label)s tidak valid.") % {"label": label or name})
     return value
 

@@ -1,14 +1,16 @@
 """Reads for pages: keyword-only arguments, plain rows or querysets."""
 
 import datetime as dt
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coklit import figures
+from coklit.masking import mask_nik
 from coklit.models import (
     DISABILITIES,
     FIGURE_FIELDS,
@@ -17,8 +19,10 @@ from coklit.models import (
     Flag,
     TpsFigures,
     Voter,
+    change_new_value,
 )
-from kpu.models import ZONES, Area, AuditEntry, Pemilihan, role_label, zone_for_province
+from coklit.voter_fields import CHANGEABLE
+from kpu.models import Area, AuditEntry, Pemilihan, role_label, tzinfo_of, zone_of
 
 
 def area_breadcrumbs(*, area: Area) -> list[Area]:
@@ -38,19 +42,8 @@ def pemilihan_for(*, area: Area) -> Pemilihan | None:
     return Pemilihan.objects.filter(regency_id=area.regency_code).select_related("regency").first()
 
 
-def percent(done: int, target: int) -> float:
-    """Completion in percent, rounded *down* to one decimal: 99.96% is 99.9%, never 100%."""
-    if target <= 0:
-        return 0.0
-    return (done * 1000 // target) / 10
-
-
-# Which TpsFigures column groups the children of an area of each level.
-_CHILD_KEY = {
-    Area.Level.REGENCY: ("regency_code", "district_code"),
-    Area.Level.DISTRICT: ("district_code", "village_code"),
-    Area.Level.VILLAGE: ("village_code", "tps_id"),
-}
+# Completion in percent, rounded down (defined once, in `figures`).
+percent = figures.percent
 
 
 def area_figures(*, area: Area) -> dict[str, int]:
@@ -63,9 +56,10 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
 
     Children without TPS yet get zero figures. TPS have no children: an empty list.
     """
-    if area.level not in _CHILD_KEY:
+    if area.level not in figures.CHILD_COLUMN:
         return []
-    own_col, child_col = _CHILD_KEY[area.level]
+    own_col = figures.OWN_COLUMN[area.level]
+    child_col = figures.CHILD_COLUMN[area.level]
     rows = (
         TpsFigures.objects.filter(**{own_col: area.code})
         .values(child_col)
@@ -81,12 +75,13 @@ def children_figures(*, area: Area) -> list[tuple[Area, dict[str, int]]]:
 
 
 def area_tz(area: Area) -> zoneinfo.ZoneInfo:
-    """The election timezone of an area's province (WIB, WITA or WIT)."""
-    return zoneinfo.ZoneInfo(ZONES[zone_for_province(area.province_code)])
+    """The election timezone of an area (kpu.models.tzinfo_of)."""
+    return tzinfo_of(area.code)
 
 
 def area_zone(area: Area) -> str:
-    return zone_for_province(area.province_code)
+    """WIB, WITA or WIT (kpu.models.zone_of)."""
+    return zone_of(area.code)
 
 
 def days_at_stage(since: dt.datetime, area: Area) -> int:
@@ -135,14 +130,6 @@ def outcome_label(event: CoklitEvent) -> str:
 MASKED_FIELDS = ("nik", "nkk")
 
 
-def mask_id(value: str | None) -> str:
-    """NIK/NKK as KPU publishes them: 10 of 16 digits starred (`6271**********01`)."""
-    value = str(value or "")
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]
-
-
 # How a correction's field and values read in the queue (the PPS reads words, not codes).
 CHANGE_LABELS = {
     "nkk": "NKK",
@@ -173,8 +160,6 @@ def _change_text(name: str, value) -> str:
 
 
 def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueRow:
-    from coklit.services import EDITABLE_FIELDS, change_new_value
-
     if standing is None and voter.outcome_event_id:
         standing = next((e for e in events if e.pk == voter.outcome_event_id), None)
     if standing is None:
@@ -182,13 +167,13 @@ def _queue_row(voter: Voter, events: list[CoklitEvent], standing=None) -> QueueR
     changes = []
     if standing is not None and standing.changes:
         for name, raw in standing.changes.items():
-            if name not in EDITABLE_FIELDS:
+            if name not in CHANGEABLE:
                 continue
             old = raw.get("old") if isinstance(raw, dict) and "old" in raw else None
             old = getattr(voter, name, "") if old is None else old
             new = change_new_value(raw)
             if name in MASKED_FIELDS:
-                old, new = mask_id(old), mask_id(new)
+                old, new = mask_nik(old), mask_nik(new)
             label = CHANGE_LABELS.get(name) or name.replace("_", " ")
             changes.append((str(label), _change_text(name, old), _change_text(name, new)))
     flag_labels = dict(Flag.choices)
@@ -227,6 +212,162 @@ def verification_queue(*, village: Area) -> list[tuple[Area, list[QueueRow]]]:
     return [(tps, by_tps[tps.code]) for tps in tps_list]
 
 
+# The queue's filters by outcome (SPEC 8: TMS, BARU and ubah wait; conflicts apart, since each
+# needs the PPS to look at both results). A conflict counts under `konflik` only, so the counts
+# add up to the total.
+QUEUE_KINDS = {
+    "tms": (_("TMS"), {"status": Voter.Status.TMS, "conflict": False}),
+    "baru": (_("Baru"), {"status": Voter.Status.BARU, "conflict": False}),
+    "ubah": (_("Ubah"), {"status": Voter.Status.UBAH, "conflict": False}),
+    "konflik": (_("Konflik"), {"conflict": True}),
+}
+QUEUE_PAGE_SIZE = 30
+
+
+@dataclass
+class QueuePage:
+    """One page of a village's queue, oldest result first, with the counts of every filter."""
+
+    rows: list[QueueRow]
+    kind: str
+    tps_code: str
+    after: str
+    next_after: str | None
+    counts: dict[str, int]
+    total: int
+    tps_options: list[tuple[Area, int]]
+
+    @property
+    def kinds(self) -> list[tuple[str, str, int]]:
+        return [(k, str(label), self.counts.get(k, 0)) for k, (label, _f) in QUEUE_KINDS.items()]
+
+
+def _queue_cursor(after: str):
+    """`<outcome_at as ISO 8601>_<voter id>` -> (time, id); a bad cursor is the first page."""
+    at, _sep, pk = after.rpartition("_")
+    try:
+        parsed = dt.datetime.fromisoformat(at)
+        return (parsed, int(pk)) if parsed.tzinfo else None
+    except ValueError:
+        return None
+
+
+def queue_page(*, village: Area, kind: str = "", tps_code: str = "", after: str = "") -> QueuePage:
+    """The page of the queue after the cursor `after`, oldest result (by the time the pantarlih
+    recorded it) first: the PPS works from the longest-waiting end.
+
+    Keyset paging on (outcome_at, id) over partial indexes of the waiting voters only, so a
+    page costs the same on a queue of 10 results or of 10,000, and so does every later page
+    (an OFFSET would read every row before it). The counts per filter are one grouped count
+    over the same index; the TPS list's counts are the kept per-TPS figures.
+    """
+    kind = kind if kind in QUEUE_KINDS else ""
+    pending = Voter.objects.filter(village=village, verification=Voter.Verification.PENDING)
+    tps_options = []
+    for tps in (
+        Area.objects.filter(parent=village, level=Area.Level.TPS)
+        .select_related("figures")
+        .order_by("code")
+    ):
+        kept = getattr(tps, "figures", None)
+        n = kept.pending if kept is not None else 0
+        if n or tps.code == tps_code:
+            tps_options.append((tps, n))
+    if tps_code and not any(t.code == tps_code for t, _n in tps_options):
+        tps_code = ""
+    scoped = pending.filter(tps_id=tps_code) if tps_code else pending
+    counts = {k: 0 for k in QUEUE_KINDS}
+    total = 0
+    for status, conflict, n in (
+        scoped.order_by().values_list("status", "conflict").annotate(n=Count("pk"))
+    ):
+        total += n
+        if conflict:
+            counts["konflik"] += n
+        elif status in ("TMS", "BARU", "UBAH"):
+            counts[status.lower()] += n
+    rows_qs = scoped.filter(**QUEUE_KINDS[kind][1]) if kind else scoped
+    cursor = _queue_cursor(after) if after else None
+    if cursor is None:
+        after = ""
+    else:
+        at, pk = cursor
+        rows_qs = rows_qs.filter(Q(outcome_at__gt=at) | Q(outcome_at=at, pk__gt=pk))
+    voters = list(
+        rows_qs.select_related("dps_tps", "tps")
+        .prefetch_related(_events_prefetch())
+        .order_by("outcome_at", "pk")[: QUEUE_PAGE_SIZE + 1]
+    )
+    next_after = None
+    if len(voters) > QUEUE_PAGE_SIZE:
+        voters = voters[:QUEUE_PAGE_SIZE]
+        last = voters[-1]
+        next_after = f"{last.outcome_at.isoformat()}_{last.pk}" if last.outcome_at else None
+    return QueuePage(
+        rows=[_queue_row(v, v.event_list) for v in voters],
+        kind=kind,
+        tps_code=tps_code,
+        after=after,
+        next_after=next_after,
+        counts=counts,
+        total=total,
+        tps_options=tps_options,
+    )
+
+
+@dataclass
+class BulkSummary:
+    """What an "approve all" covers, told before it acts: counts per outcome."""
+
+    event_ids: list[str]
+    lines: list[tuple[str, int]]
+
+    @property
+    def count(self) -> int:
+        return len(self.event_ids)
+
+
+def queue_bulk_summary(*, tps: Area, event_ids: list[str]) -> BulkSummary:
+    """The listed results of this TPS that "approve all" would approve (waiting, standing, no
+    conflict), counted per outcome, TMS per reason: the confirmation says what it includes."""
+    ids = []
+    for raw in event_ids:
+        try:
+            ids.append(uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    events = (
+        CoklitEvent.objects.filter(
+            pk__in=ids,
+            tps=tps,
+            stands=True,
+            voter__verification=Voter.Verification.PENDING,
+            voter__conflict=False,
+        )
+        .exclude(verification__in=[Voter.Verification.APPROVED, Voter.Verification.REJECTED])
+        .order_by("recorded_at")
+    )
+    tally: dict[tuple, int] = {}
+    kept = []
+    for e in events:
+        kept.append(str(e.pk))
+        if e.outcome == CoklitEvent.Outcome.TMS:
+            key = (0, e.tms_reason or 0)
+        elif e.outcome == CoklitEvent.Outcome.BARU:
+            key = (1, 0)
+        else:
+            key = (2, 0)
+        tally[key] = tally.get(key, 0) + 1
+    lines = []
+    for (group, reason), n in sorted(tally.items()):
+        if group == 0:
+            label = f"TMS {reason} · {TMS_REASONS.get(reason, '?')}"
+        else:
+            label = str(Voter.Status.BARU.label if group == 1 else Voter.Status.UBAH.label)
+        lines.append((label, n))
+    return BulkSummary(event_ids=kept, lines=lines)
+
+
 def queue_row(*, event: CoklitEvent) -> QueueRow:
     """One row of the queue for this event, as it is now (after a decision, too)."""
     voter = (
@@ -259,6 +400,9 @@ AUDIT_LABELS = {
     "pleno_return": _("mengembalikan pleno"),
     "pleno_reopen": _("membuka kembali pleno"),
     "nik_reveal": _("membuka NIK lengkap"),
+    "model_a_nik": _("mengunduh Model A dengan NIK lengkap"),
+    "model_a_upload": _("mengunggah hasil coklit Model A"),
+    "paper_entry": _("memasukkan hasil coklit dari kertas"),
 }
 
 
@@ -268,6 +412,7 @@ class TimelineEntry:
     at_local: dt.datetime
     zone: str
     label: str
+    voter_name: str = ""  # the voter a verification or a NIK reveal was about
 
     @property
     def role_label(self) -> str:
@@ -286,9 +431,46 @@ def village_timeline(*, village: Area, limit: int | None = 30) -> list[TimelineE
     if limit:
         qs = qs[:limit]
     tz, zone = area_tz(village), area_zone(village)
-    return [
+    entries = [
         TimelineEntry(
             e, timezone.localtime(e.at, tz), zone, str(AUDIT_LABELS.get(e.action, e.action))
         )
         for e in qs
     ]
+    _name_voters(entries)
+    return entries
+
+
+def _voter_of(entry: AuditEntry) -> int | None:
+    """The voter an audit entry is about: `voter` in a verification's data, the target of a
+    NIK reveal."""
+    raw = (entry.data or {}).get("voter")
+    if raw is None and entry.action == "nik_reveal":
+        raw = entry.target
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _name_voters(entries: list[TimelineEntry]) -> None:
+    """Each entry's voter by name (one query for the page), so a decision reads "menyetujui hasil
+    coklit · Siti Aminah" instead of an id. Names only: NIKs never reach the timeline."""
+    ids = {pk for t in entries if (pk := _voter_of(t.entry)) is not None}
+    if not ids:
+        return
+    names = dict(Voter.objects.filter(pk__in=ids).values_list("pk", "nama"))
+    for t in entries:
+        pk = _voter_of(t.entry)
+        if pk is not None:
+            t.voter_name = names.get(pk, "")
+
+
+def results_by_source(*, tps: Area) -> list[tuple[str, int]]:
+    """How many results the server holds for a TPS per source (device, entry, workbook), for
+    the reconciliation: a count that differs from the phone may be the paper's (SPEC 6b).
+    One grouped count on the TPS's events (indexed by TPS)."""
+    counts = dict(
+        CoklitEvent.objects.filter(tps=tps).values_list("source").annotate(n=Count("pk")).order_by()
+    )
+    return [(str(label), counts.get(value, 0)) for value, label in CoklitEvent.Source.choices]

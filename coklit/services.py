@@ -10,17 +10,14 @@ size and the figures. Holding the same row lock makes "verify" and "hold" strict
 other, so no result can slip into a village between the check and the pleno.
 """
 
-import datetime as dt
-import re
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coklit import figures
-from coklit.models import CoklitEvent, Voter
+from coklit.models import CoklitEvent, Voter, change_new_value
 from coklit.plenos import lock_messages, village_editable_or_raise
-from coklit.voter_fields import CHANGEABLE
+from coklit.voter_fields import CHANGEABLE, CLEANERS
 from kpu.models import Area, Role, User, audit
 from kpu.scoping import can_act
 from kpu.services import DomainError, Refused
@@ -32,62 +29,20 @@ V = Voter
 
 # --- verification ---------------------------------------------------------------------------------
 
-# Voter fields a pantarlih may correct (an "ubah"): the sync API's rule, defined once there.
-EDITABLE_FIELDS = CHANGEABLE
-
-
-def change_new_value(value):
-    """A change is stored as the new value; tolerate {"old": .., "new": ..} as well."""
-    if isinstance(value, dict) and "new" in value:
-        return value["new"]
-    return value
-
 
 def _coerce(field: str, value):
-    """The model value of a change as the device sent it; DomainError when it cannot be one."""
-    bad = DomainError(
-        _("Perubahan %(field)s tidak valid (%(value)s): tolak hasil ini dengan catatan.")
-        % {"field": field, "value": value}
-    )
-    if field in ("nik", "nkk"):
-        value = str(value).strip()
-        if not re.fullmatch(r"\d{16}", value):
-            raise bad
-        return value
-    if field == "tanggal_lahir":
-        if isinstance(value, dt.date):
-            return value
-        for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-            try:
-                return dt.datetime.strptime(str(value), fmt).date()
-            except ValueError:
-                continue
-        raise bad
-    if field == "jenis_kelamin":
-        value = str(value).upper()
-        if value not in V.Sex.values:
-            raise bad
-        return value
-    if field == "status_kawin":
-        value = str(value).upper()
-        if value not in V.Marital.values:
-            raise bad
-        return value
-    if field == "ktp_el":
-        if isinstance(value, bool):
-            return value
-        if str(value).upper() in ("S", "1", "TRUE", "YA"):
-            return True
-        if str(value).upper() in ("B", "0", "FALSE", "TIDAK", ""):
-            return False
-        raise bad
-    if field == "disabilitas":
-        items = value if isinstance(value, list) else str(value).split(",")
-        codes = sorted({int(str(i).strip()) for i in items if str(i).strip()})
-        if any(c not in range(1, 7) for c in codes):
-            raise bad
-        return ",".join(str(c) for c in codes)
-    return str(value)[: V._meta.get_field(field).max_length]
+    """The model value of a change as stored; DomainError when it cannot be one.
+
+    The same cleaner as the sync API and the Model A upload (`voter_fields.CLEANERS`): stored
+    changes passed it once already, so this only guards against older or hand-made rows.
+    """
+    try:
+        return CLEANERS[field](value)
+    except (KeyError, ValueError):
+        raise DomainError(
+            _("Perubahan %(field)s tidak valid (%(value)s): tolak hasil ini dengan catatan.")
+            % {"field": field, "value": value}
+        ) from None
 
 
 def _standing_check(event: CoklitEvent, voter: Voter | None) -> None:
@@ -111,7 +66,7 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
     changed: dict = {}
     if event.outcome == CoklitEvent.Outcome.MS and event.changes and voter.status == V.Status.UBAH:
         for field, raw in event.changes.items():
-            if field not in EDITABLE_FIELDS:
+            if field not in CHANGEABLE:  # the fields a pantarlih may correct (sync API)
                 continue
             new = _coerce(field, change_new_value(raw))
             old = getattr(voter, field)
@@ -266,6 +221,7 @@ def tps_queue_approve_all(
     }
     wanted = {str(i) for i in event_ids} if event_ids else None
     before, after, approved = [], [], []
+    changes: dict[str, dict] = {}  # event id -> {field: [old, new]}: the change list reads it
     now = timezone.now()
     for voter in voters:
         event = events.get(voter.pk)
@@ -274,7 +230,9 @@ def tps_queue_approve_all(
         if wanted is not None and str(event.pk) not in wanted:
             continue
         before.append(_copy(voter))
-        _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        done = _settle(event, voter, by=by, decision="approve", note=note, now=now)
+        if done["changes"]:
+            changes[str(event.pk)] = done["changes"]
         after.append(voter)
         approved.append(str(event.pk))
     if not approved:
@@ -289,6 +247,7 @@ def tps_queue_approve_all(
         tps=tps.code,
         count=len(approved),
         events=approved,
+        changes=changes,
     )
     return len(approved)
 
@@ -328,3 +287,25 @@ def voter_nik_reveal(*, voter: Voter, by: User, reason: str) -> str:
         tps=voter.tps_id,
     )
     return voter.nik
+
+
+def tps_nik_reveal(*, tps: Area, by: User, reason: str) -> None:
+    """The Model A worksheet of a TPS with full NIK/NKK (SPEC 6b): logged as a reveal is.
+
+    The pantarlih checks each KTP-el against it; only the PPS of the village asks for it.
+    """
+    reason = (reason or "").strip()
+    if by.role != Role.PPS:
+        raise Refused(_("Hanya PPS yang dapat mengunduh lembar kerja dengan NIK lengkap."))
+    if not reason:
+        raise DomainError(
+            _("Tulis alasan mengunduh NIK lengkap (`alasan`); alasan dicatat di log audit.")
+        )
+    audit(
+        user=by,
+        action="model_a_nik",
+        area_code=tps.parent_id,
+        target=tps.code,
+        note=reason[:500],
+        tps=tps.code,
+    )

@@ -31,12 +31,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coklit import figures, selectors
-from coklit.importer import MAX_AGE, VOTING_AGE, age_on, nik_flags
-from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, Flag, Voter
+from coklit.importer import MAX_AGE, VOTING_AGE, nik_flags
+from coklit.models import TMS_NOTE_REQUIRED, CoklitEvent, Flag, Voter, age_on
 from coklit.plenos import lock_messages
 from coklit.voter_fields import clean_changes, clean_new_voter
 from kpu.models import Area, User
 from kpu.services import DomainError
+from kpu.text import unstorable
 
 MAX_EVENTS = 1000
 # How often a batch is re-applied when a concurrent request commits one of its ids first.
@@ -100,32 +101,6 @@ def outcome_key(outcome: str, tms_reason, target_tps, changes) -> tuple:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def unstorable(value: Any) -> bool:
-    """Text anywhere in a JSON value that PostgreSQL cannot store: a NUL byte, or a lone UTF-16
-    surrogate (JSON allows "\\ud800"; no encoding can write it). Iterative: a value nested
-    hundreds deep must not exhaust Python's stack (issue 15 item 6)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item or not (item.isascii() or _encodes(item)):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return False
 
 
 # An event is an object whose `changes` and `new_voter` hold plain values (a list at most, for
@@ -274,11 +249,22 @@ def known_event_ids(ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return set(CoklitEvent.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -> list[dict]:
+def sync_batch(
+    *,
+    tps: Area,
+    user: User,
+    events: list[dict],
+    app_version: str,
+    source: str = CoklitEvent.Source.DEVICE,
+) -> list[dict]:
     """Apply a device's batch for `tps`; one result per event, in order.
 
     Each result is `{"id", "status": accepted|duplicate|rejected, "error"}`. Raises DomainError
     only for a batch that is refused as a whole (too many events).
+
+    `source` says where the results came from: a device, or the PPS operator entering the
+    paper Model A (`coklit.paper`); `user` is who sent or entered them. Paper results go
+    through exactly these rules; only a device's batch counts as the TPS's last sync.
     """
     if len(events) > MAX_EVENTS:
         raise DomainError(
@@ -305,6 +291,7 @@ def sync_batch(*, tps: Area, user: User, events: list[dict], app_version: str) -
     with transaction.atomic():
         for attempt in range(RACE_RETRIES + 1):
             batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
+            batch.source = source
             batch.voting_day = pemilihan.voting_day if pemilihan else now.astimezone(tzinfo).date()
             batch.load(parsed.values())
             outcome = list(results)
@@ -364,6 +351,7 @@ class _Batch:
         self.conflicted: set[uuid.UUID] = set()
         self.to_pending: set[uuid.UUID] = set()
         self.cleared: set[uuid.UUID] = set()
+        self.source = CoklitEvent.Source.DEVICE
 
     def load(self, events) -> None:
         tps = self.tps
@@ -489,6 +477,7 @@ class _Batch:
             received_at=self.now,
             user=self.user,
             app_version=self.app_version,
+            source=self.source,
             stands=newer,
             conflict=differs,
             verification=verification,
@@ -561,6 +550,7 @@ class _Batch:
             received_at=self.now,
             user=self.user,
             app_version=self.app_version,
+            source=self.source,
             verification=PENDING,
         )
         self.rows.append(row)
@@ -596,7 +586,10 @@ class _Batch:
         )
         if self.accepted:
             total.setdefault(self.tps.code, Counter())["results"] += self.accepted
-        figures.apply(total, synced={self.tps.code: self.app_version})
+        # Paper results are not a sync of the pantarlih's phone: the reconciliation's "last
+        # sync" and app version stay the device's.
+        device = self.source == CoklitEvent.Source.DEVICE
+        figures.apply(total, synced={self.tps.code: self.app_version} if device else None)
 
         done: Counter = Counter()
         for pk, at in self.first_done_at.items():

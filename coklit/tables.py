@@ -102,7 +102,9 @@ class ChildTable(tables.Table):
         attrs=_small(""),
         empty_values=(),
     )
-    pantarlih = tables.Column(verbose_name=_("Pantarlih"), attrs={"td": {"class": "hide-sm"}})
+    pantarlih = tables.Column(
+        verbose_name=_("Pantarlih"), attrs={"th": {"class": "hide-sm"}, "td": {"class": "hide-sm"}}
+    )
     exceptions = tables.Column(
         verbose_name=_("Perlu perhatian"), accessor="attention", empty_values=(), orderable=True
     )
@@ -112,8 +114,9 @@ class ChildTable(tables.Table):
         order_by = ("code",)
         orderable = True
         empty_text = _("Tidak ada wilayah yang cocok.")
-        # What needs attention comes before the pleno state: on a phone it is what stays in view.
-        sequence = ("name", "code", "tps_count", "target", "done", "ratio", "exceptions", "...")
+        # On a phone (code, TPS, voters and done hidden) the name, the % and the state come
+        # first, then what needs attention (issue 16).
+        sequence = ("name", "code", "tps_count", "target", "done", "ratio", "...", "exceptions")
 
     def __init__(self, rows, *, area: Area, expected: float | None, **kwargs):
         exclude = []
@@ -132,7 +135,7 @@ class ChildTable(tables.Table):
             Area.Level.VILLAGE: _("TPS"),
         }
         if area.is_papua:
-            child |= {Area.Level.REGENCY: _("Distrik"), Area.Level.DISTRICT: _("Kampung")}
+            child |= {Area.Level.REGENCY: _("Distrik"), Area.Level.DISTRICT: _("Kelurahan/Kampung")}
         self.columns["name"].column.verbose_name = child.get(area.level, _("Wilayah"))
 
     # The body. tables2 sorts and pages the records; the cells are then made by the cell_*
@@ -186,7 +189,7 @@ class ChildTable(tables.Table):
         if self.expected is not None:
             x = round(self.expected * 100, 1)
             self._tick = f'<line class="expect" x1="{x}" x2="{x}" y1="0" y2="10"/>'
-        self._badges = [(key, cls, esc(label)) for key, cls, label in EXCEPTIONS]
+        self._badges = [(key, cls, esc(SHORT_LABELS[key])) for key, cls, _label in EXCEPTIONS]
         self._days: dict[int, str] = {}
         self._villages_held = (
             _("kampung sudah pleno") if self.area.is_papua else _("kelurahan/desa sudah pleno")
@@ -196,7 +199,12 @@ class ChildTable(tables.Table):
         area = record.area
         before, _placeholder, after = self._url
         url = before + esc(area.code) + after
-        name = esc(area.title if area.level == Area.Level.TPS else area.name)
+        # "TPS 001" never wraps into "TPS / 001" on a phone.
+        name = (
+            esc(area.title).replace(" ", "&nbsp;")
+            if area.level == Area.Level.TPS
+            else esc(area.name)
+        )
         return (
             f'<a href="{url}" hx-get="{url}" hx-target="body" hx-swap="innerHTML show:top" '
             f'hx-push-url="true">{name}</a>{self._behind if record.behind else ""}'
@@ -237,10 +245,13 @@ class ChildTable(tables.Table):
         return f'<span class="{cls}">{text}</span>'
 
     def cell_exceptions(self, record) -> str:
-        f, num = record.figures, self._num
+        """Each count with its word beside it (no hover-only meaning: phones have no hover),
+        and each a link to the list behind it (`exception_url`)."""
+        f, num, code = record.figures, self._num, record.area.code
         return " ".join(
-            f'<span class="badge {cls}" title="{num(f[key])}: {label}">{num(f[key])}</span>'
-            for key, cls, label in self._badges
+            f'<a class="badge {cls}" href="{esc(exception_url(code, key))}">'
+            f"{num(f[key])}&nbsp;{short}</a>"
+            for key, cls, short in self._badges
             if f.get(key)
         )
 
@@ -291,5 +302,43 @@ EXCEPTIONS = [
 ]
 
 
+# The word beside a count in a table row, where a whole phrase does not fit.
+SHORT_LABELS = {
+    "pending": _("verifikasi"),
+    "conflicts": _("konflik"),
+    "flagged": _("ditandai"),
+    "stale": _("TPS belum sinkron"),
+}
+
+
 def attention(f: dict) -> int:
     return sum(f.get(k, 0) for k, _c, _t in EXCEPTIONS)
+
+
+def exception_url(code: str, key: str) -> str:
+    """Where a count of `key` (an EXCEPTIONS key) for area `code` is listed (SPEC 7: each count
+    links to what it counts). Results waiting and conflicts are in the village's verification
+    queue (filtered to the TPS, for a TPS); a TPS's flagged voters are its voter list filtered;
+    a TPS not synced shows its reconciliation card; anything else is the area's children table
+    filtered to the rows that have such a count (`?perhatian=<key>`)."""
+    level = code.count(".") + 1
+    if level == Area.Level.TPS:
+        village = code.rpartition(".")[0]
+        queue = reverse("coklit-queue", args=[village])
+        area = reverse("coklit-area", args=[code])
+        return {
+            "pending": f"{queue}?tps={code}",
+            "conflicts": f"{queue}?tps={code}&hasil=konflik",
+            "flagged": f"{area}?status=ditandai#voters",
+        }.get(key, f"{area}#sync-h")
+    if level == Area.Level.VILLAGE and key in ("pending", "conflicts"):
+        queue = reverse("coklit-queue", args=[code])
+        return queue if key == "pending" else f"{queue}?hasil=konflik"
+    return f"{reverse('coklit-area', args=[code])}?perhatian={key}#children"
+
+
+def rows_with_exception(rows: list, key: str) -> list:
+    """The children table's rows that have a count of `key` (`?perhatian=<key>`)."""
+    if key not in SHORT_LABELS:
+        return rows
+    return [r for r in rows if r.figures.get(key)]

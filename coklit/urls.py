@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coklit import ba_views, pleno_views, views, views_export, workflow_views
+from coklit import ba_views, pleno_views, views, views_export, views_paper, workflow_views
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
@@ -35,4 +35,14 @@ urlpatterns = [
     path("wilayah/<str:code>/rekap.xlsx", views_export.rekap_xlsx, name="coklit-rekap-xlsx"),
     path("wilayah/<str:code>/dps.xlsx", views_export.dps_xlsx, name="coklit-dps-xlsx"),
     path("wilayah/<str:code>/cetak/", views_export.rekap_cetak, name="coklit-rekap-cetak"),
+    path("wilayah/<str:code>/progres.xlsx", views_export.progres_xlsx, name="coklit-progres-xlsx"),
+    path(
+        "wilayah/<str:code>/perubahan.xlsx",
+        views_export.perubahan_xlsx,
+        name="coklit-perubahan-xlsx",
+    ),
+    # Results from paper (SPEC 6b).
+    path("wilayah/<str:code>/model-a.xlsx", views_paper.model_a_xlsx, name="coklit-model-a-xlsx"),
+    path("wilayah/<str:code>/model-a/", views_paper.model_a_upload, name="coklit-model-a-upload"),
+    path("wilayah/<str:code>/entri/", views_paper.entry, name="coklit-entry"),
 ]

@@ -8,12 +8,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from coklit import dashboard, plenos, selectors
 from coklit.models import FIGURE_FIELDS, Flag, Pleno, Voter
-from coklit.tables import DENOMINATOR, EXCEPTIONS, ChildTable
+from coklit.tables import (
+    DENOMINATOR,
+    EXCEPTIONS,
+    SHORT_LABELS,
+    ChildTable,
+    exception_url,
+    rows_with_exception,
+)
 from kpu.db_router import dashboard_view
 from kpu.http import AuthedRequest
 from kpu.models import Area
@@ -21,6 +29,9 @@ from kpu.scoping import area_for_user_or_404, area_path_for_user_or_404, in_scop
 
 # Bumped when the live partial's markup changes, so browsers do not keep an old rendering.
 LIVE_TEMPLATE_VERSION = "2"
+
+
+POLL_TIMEOUT_MS = 15_000
 
 
 def _poll_seconds() -> int:
@@ -56,6 +67,9 @@ def _live_context(
     """`pleno`: the village's pleno when the caller read it already (the page)."""
     behind_only = request.GET.get("tertinggal") == "1"
     totals, rows = dashboard.live_figures(area=area, clock=clock, behind_only=behind_only)
+    attention = request.GET.get("perhatian", "")
+    attention = attention if attention in SHORT_LABELS else ""
+    rows = rows_with_exception(rows, attention)
     table = None
     if area.level < Area.Level.TPS:
         table = ChildTable(rows, area=area, expected=clock.expected)
@@ -70,10 +84,28 @@ def _live_context(
         else None,
         "chart": dashboard.progress_chart(area=area, clock=clock, target=totals["target"]),
         "poll_seconds": _poll_seconds(),
+        # A poll the server does not answer within this counts as failed (the banner shows).
+        "poll_timeout_ms": POLL_TIMEOUT_MS,
         "denominator": DENOMINATOR,
-        "exceptions": EXCEPTIONS,
+        "exceptions": [
+            (key, cls, label, exception_url(area.code, key)) for key, cls, label in EXCEPTIONS
+        ],
+        "attention": attention,
+        "attention_label": dict((k, label) for k, _c, label in EXCEPTIONS).get(attention, ""),
+        "gap_points": _gap_points(totals, clock),
         "pleno_state": _pleno_state(area, pleno),
     }
+
+
+def _gap_points(totals: dict, clock: dashboard.Clock) -> float | None:
+    """Done % less the expected % by now, in percentage points, one decimal (negative: behind).
+
+    From the two figures as shown (both rounded down to one decimal), so the three numbers on
+    the headline card agree with each other."""
+    if clock.expected is None or not totals.get("target"):
+        return None
+    shown_expected = int(clock.expected * 1000) / 10
+    return round(totals["percent"] - shown_expected, 1)
 
 
 def _pleno_state(area: Area, pleno: Pleno | None) -> Pleno | None:
@@ -90,7 +122,7 @@ def _voters_context(request: AuthedRequest, area: Area) -> dict:
     return {
         "voters": dashboard.tps_voters(tps=area, page=request.GET.get("hal"), status=status),
         "voter_status": status,
-        "statuses": Voter.Status.choices,
+        "statuses": [*Voter.Status.choices, (dashboard.FLAGGED, _("Ditandai saat impor"))],
         "flag_labels": dict(Flag.choices),
     }
 
@@ -133,7 +165,7 @@ def _live(request: AuthedRequest, code: str) -> HttpResponse:
     etag = _live_etag(request, code, version)
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = _render(request, make_area(), "coklit/area.html#live", live=True)
+        response = _render(request, make_area(), "coklit/area.html#live", live=True, poll=True)
     response["ETag"] = etag
     # Stored but revalidated every time: the browser asks with If-None-Match and gets 304.
     # (Nothing else sets Cache-Control here: patch_cache_control's parsing is not needed.)
@@ -142,11 +174,19 @@ def _live(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 def _render(
-    request, area, template, *, live=False, voters=False, page=False, path=None
+    request, area, template, *, live=False, voters=False, page=False, path=None, poll=False
 ) -> HttpResponse:
+    """`poll`: the live partial answers a poll, and brings the headline card (at the top of the
+    page, outside #live) out of band."""
     pemilihan = selectors.pemilihan_for(area=area)
     clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
-    context = {"area": area, "pemilihan": pemilihan, "clock": clock, "is_tps": area.level == 5}
+    context = {
+        "area": area,
+        "pemilihan": pemilihan,
+        "clock": clock,
+        "is_tps": area.level == 5,
+        "oob": poll,
+    }
     pleno = None
     if page and area.level == Area.Level.VILLAGE:
         # One read of the village's pleno for the live panel, the PPS's inbox and the pleno
@@ -159,6 +199,8 @@ def _render(
             context["village_live"] = {k: totals[k] for k in ("tps_count", *FIGURE_FIELDS)}
     if live and area.level == Area.Level.TPS:
         context["pantarlih"] = dashboard.pantarlih_names(codes=[area.code]).get(area.code, [])
+        # Results by where they came from: the app, or paper (typed or uploaded) (SPEC 6b).
+        context["sources"] = selectors.results_by_source(tps=area)
     if voters and area.level == Area.Level.TPS:
         context |= _voters_context(request, area)
     if page:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 _DIGITS_16 = re.compile(r"^\d{16}$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 _RT_RW = re.compile(r"^\d{1,3}$")
 
 
@@ -31,16 +32,72 @@ def _sixteen_digits(value: Any) -> str:
     return value.strip()
 
 
+def cell_text(cell) -> str:
+    """A spreadsheet cell as text: numbers without a trailing `.0`, dates as YYYY-MM-DD."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def parse_date(cell) -> dt.date | None:
+    """YYYY-MM-DD, DD-MM-YYYY (or with `/`), or an Excel date (a date cell or a day number).
+
+    The one reading of a date for the import, the sync API and the Model A upload; runs
+    100,000 times an import, so the common case is string slicing, not strptime.
+    """
+    if cell.__class__ is not str:
+        if isinstance(cell, dt.datetime):
+            return cell.date()
+        if isinstance(cell, dt.date):
+            return cell
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            # A day number (a date cell formatted as a number); a fraction is the time of day.
+            if 1 <= cell < 2_958_466:  # up to 9999-12-31, as Excel allows
+                return EXCEL_EPOCH + dt.timedelta(days=int(cell))
+            return None
+        cell = cell_text(cell)
+    s = cell.strip()
+    if len(s) != 10:
+        return None
+    if s[4] in "-/" and s[7] == s[4]:
+        y, m, d = s[:4], s[5:7], s[8:]
+    elif s[2] in "-/" and s[5] == s[2]:
+        d, m, y = s[:2], s[3:5], s[6:]
+    else:
+        return None
+    if not (y.isdigit() and m.isdigit() and d.isdigit() and s.isascii()):
+        return None
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
 def _date(value: Any) -> dt.date:
-    if not isinstance(value, str):
-        raise ValueError("harus tanggal YYYY-MM-DD atau DD-MM-YYYY")
-    value = value.strip()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            day = dt.datetime.strptime(value, fmt).date()
-            break
-        except ValueError:
-            continue
+    """A date as text (a device's JSON) or a date (a spreadsheet cell); never a bare number."""
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+    elif isinstance(value, str):
+        day = parse_date(value)
+        for fmt in ("%Y-%m-%d", "%d-%m-%Y"):  # also 1999-7-5, as the API always took
+            if day is not None:
+                break
+            try:
+                day = dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+        if day is None:
+            raise ValueError("harus tanggal YYYY-MM-DD atau DD-MM-YYYY")
     else:
         raise ValueError("harus tanggal YYYY-MM-DD atau DD-MM-YYYY")
     if day > dt.date.today() or day.year < 1880:
@@ -159,10 +216,3 @@ def clean_new_voter(data: Any) -> dict[str, Any]:
         if name in data and data[name] not in (None, ""):
             out[name] = data[name]
     return out
-
-
-def mask_nik(value: str) -> str:
-    """A NIK or NKK as KPU publishes it: 10 of 16 digits starred (`6271**********01`)."""
-    if len(value) != 16:
-        return "*" * len(value)
-    return f"{value[:4]}{'*' * 10}{value[-2:]}"

@@ -5,6 +5,8 @@ redirect. A refusal because of the user's role (inside their scope) is a 403 tha
 act; any other refusal is shown next to the thing that failed.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -42,6 +44,7 @@ def _queue_context(request: AuthedRequest, village: Area) -> dict:
         "can_verify": can_act(request.user, Role.PPS, village) and not lock_message,
         "counts": selectors.queue_counts(village=village),
         "zone": selectors.area_zone(village),
+        "now": timezone.now(),
     }
 
 
@@ -51,14 +54,47 @@ def _render_in_zone(request: AuthedRequest, area: Area, template: str, context: 
         return render(request, template, context)
 
 
+def _queue_url(village_code: str, *, tps: str = "", kind: str = "", after: str = "") -> str:
+    query = urlencode({k: v for k, v in (("tps", tps), ("hasil", kind), ("sesudah", after)) if v})
+    return reverse("coklit-queue", args=[village_code]) + (f"?{query}" if query else "")
+
+
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def queue(request: AuthedRequest, code: str) -> HttpResponse:
-    """The PPS's queue of a village, grouped by TPS. PPK and KPU see it without the buttons."""
+    """The PPS's queue of a village: a page of results, oldest first, filtered by outcome and
+    TPS (`?hasil=tms|baru|ubah|konflik&tps=<code>&sesudah=<cursor>`). PPK and KPU see it
+    without the buttons. htmx asks for the list alone when a filter changes."""
     village = area_for_user_or_404(request.user, code, levels=(V.VILLAGE,))
     context = _queue_context(request, village)
-    context["queue"] = selectors.verification_queue(village=village)
-    return _render_in_zone(request, village, "coklit/verification_queue.html", context)
+    page = selectors.queue_page(
+        village=village,
+        kind=request.GET.get("hasil", ""),
+        tps_code=request.GET.get("tps", ""),
+        after=request.GET.get("sesudah", ""),
+    )
+    context |= {
+        "page": page,
+        # What "approve all" may take: the listed results that wait and are no conflict.
+        "bulk_ids": [
+            str(row.event.pk) for row in page.rows if row.pending and not row.voter.conflict
+        ],
+        "next_url": _queue_url(
+            village.code, tps=page.tps_code, kind=page.kind, after=page.next_after or ""
+        )
+        if page.next_after
+        else "",
+        "first_url": _queue_url(village.code, tps=page.tps_code, kind=page.kind),
+        "kind_urls": {
+            k: _queue_url(village.code, tps=page.tps_code, kind=k)
+            for k in ("", *selectors.QUEUE_KINDS)
+        },
+    }
+    template = "coklit/verification_queue.html"
+    if request.htmx and request.htmx.target == "queue":
+        template += "#queue"
+    return _render_in_zone(request, village, template, context)
 
 
 @login_required
@@ -95,18 +131,49 @@ def event_verify(request: AuthedRequest, event_id) -> HttpResponse:
         messages.success(
             request, _("Hasil disetujui.") if decision == "approve" else _("Hasil ditolak.")
         )
-    return redirect(reverse("coklit-queue", args=[village.code]) + f"#tps-{event.tps_id}")
+    return redirect(_queue_url(village.code, tps=event.tps_id))
 
 
 @login_required
 @require_POST
 def queue_approve_all(request: AuthedRequest, code: str) -> HttpResponse:
-    """Approve every waiting result of one TPS (conflicts excepted), as listed on the page."""
+    """Approve the waiting results of one TPS listed on the page (conflicts excepted).
+
+    Asks first: without `confirm=1` it answers a confirmation that says what the approval
+    includes (how many results, per outcome: TMS per reason, Baru, Ubah) and changes nothing.
+    """
     tps = area_for_user_or_404(request.user, code, levels=(V.TPS,))
-    try:
-        n = services.tps_queue_approve_all(
-            tps=tps, by=request.user, event_ids=request.POST.getlist("event") or None
+    village = Area.objects.get(code=tps.parent_id)
+    back = _queue_url(village.code, tps=tps.code, kind=request.POST.get("hasil", ""))
+    if not can_act(request.user, Role.PPS, village):
+        return _refused(
+            request,
+            _("Hanya PPS %(village)s yang dapat memverifikasi hasil coklit di sini.")
+            % {"village": village.title},
         )
+    event_ids = request.POST.getlist("event")
+    if not event_ids:
+        # Only what the PPS saw listed is approved at once: never a whole TPS unseen.
+        messages.error(request, _("Tidak ada hasil yang dipilih untuk disetujui."))
+        return redirect(back)
+    if request.POST.get("confirm") != "1":
+        summary = selectors.queue_bulk_summary(tps=tps, event_ids=event_ids)
+        if not summary.count:
+            messages.error(
+                request,
+                _("Tidak ada hasil di %(tps)s yang menunggu verifikasi.") % {"tps": tps.title},
+            )
+            return redirect(back)
+        context = {
+            "tps": tps,
+            "village": village,
+            "summary": summary,
+            "back": back,
+            "kind": request.POST.get("hasil", ""),
+        }
+        return _render_in_zone(request, village, "coklit/queue_confirm.html", context)
+    try:
+        n = services.tps_queue_approve_all(tps=tps, by=request.user, event_ids=event_ids)
     except Refused as e:
         return _refused(request, str(e))
     except DomainError as e:
@@ -115,7 +182,7 @@ def queue_approve_all(request: AuthedRequest, code: str) -> HttpResponse:
         messages.success(
             request, _("%(n)s hasil di %(tps)s disetujui.") % {"n": n, "tps": tps.title}
         )
-    return redirect(reverse("coklit-queue", args=[tps.parent_id]) + f"#tps-{tps.code}")
+    return redirect(back)
 
 
 # --- NIK reveal -----------------------------------------------------------------------------------

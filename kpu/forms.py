@@ -21,7 +21,9 @@ class AccountForm(forms.Form):
 
     def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["peran"].choices = [
+        # No role chosen until the user picks one: a default would be the first and highest
+        # (KPU), given by a careless Enter (issue 16).
+        self.fields["peran"].choices = [("", _("— pilih peran —"))] + [
             (r.value, role_label(r, by.area_id)) for r in managed_roles(by)
         ]
         self.fields["kode_wilayah"].widget.attrs.update(

@@ -1,16 +1,16 @@
-import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from kpu.models import ZONES, zone_for_province
+from kpu.models import tzinfo_of, zone_of
+from kpu.text import unstorable
 
 
 class IndonesianByDefaultMiddleware:
@@ -42,9 +42,8 @@ class ElectionTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         area_code = getattr(getattr(request, "user", None), "area_id", None)
         if area_code:
-            zone = zone_for_province(area_code.split(".")[0])
-            request.zone = zone
-            timezone.activate(zoneinfo.ZoneInfo(ZONES[zone]))
+            request.zone = zone_of(area_code)
+            timezone.activate(tzinfo_of(area_code))
         else:
             request.zone = "WIB"
             timezone.deactivate()
@@ -57,17 +56,6 @@ class ElectionTimezoneMiddleware:
 def zone(request: HttpRequest) -> dict[str, str]:
     """Context processor: the abbreviation of the zone times are shown in."""
     return {"ZONE": getattr(request, "zone", "WIB")}
-
-
-def _unstorable(value: str) -> bool:
-    """Text PostgreSQL refuses (a NUL byte) or cannot encode (a lone UTF-16 surrogate)."""
-    if "\x00" in value:
-        return True
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 class RejectUnstorableTextMiddleware:
@@ -89,7 +77,7 @@ class RejectUnstorableTextMiddleware:
             "multipart/form-data",
         ):
             values += [v for _k, vs in request.POST.lists() for v in [_k, *vs]]
-        if any(_unstorable(v) for v in values):
+        if any(unstorable(v) for v in values):
             return HttpResponseBadRequest(
                 "Permintaan berisi karakter yang tidak sah.", content_type="text/plain"
             )
@@ -188,4 +176,30 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class PlainNotFoundMiddleware:
+    """The project's own 404 page even with DJANGO_DEBUG=1 (the demo runs so).
+
+    With DEBUG on, Django answers a 404 with its technical page: the URL patterns listed, in
+    English, on yellow; for an officer who followed a link outside their area that reads as a
+    broken app. Only that technical page is replaced (an API's JSON 404 or a view's own 404
+    page pass through); with DEBUG off Django renders templates/404.html itself.
+    """
+
+    TECHNICAL = b"<title>Page not found at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not getattr(response, "streaming", False)
+            and self.TECHNICAL in response.content[:1000]
+        ):
+            return render(request, "404.html", status=404)
         return response

@@ -14,6 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from coklit.masking import mask_nik
+from kpu.lookups import code_within
 
 
 class Area(models.Model):
@@ -64,14 +65,16 @@ class Area(models.Model):
         if self.level == self.Level.DISTRICT:
             return "Distrik" if self.is_papua else "Kecamatan"
         if self.level == self.Level.VILLAGE:
-            if self.is_papua:  # SPEC 3: in Papua every village is a kampung
-                return "Kampung"
-            return "Kelurahan" if self.code.rsplit(".", 1)[1].startswith("1") else "Desa"
+            # SPEC 3: a village coded 1xxx is a kelurahan everywhere (Mimika has 19 of them);
+            # one coded 2xxx a desa, or in Papua a kampung.
+            if self.code.rsplit(".", 1)[1].startswith("1"):
+                return "Kelurahan"
+            return "Kampung" if self.is_papua else "Desa"
         return "TPS"
 
     @property
     def title(self) -> str:
-        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangkaraya`, `TPS 007`."""
+        """The name as officers write it: `Kecamatan Pahandut`, `Kota Palangka Raya`, `TPS 007`."""
         if self.level in (self.Level.REGENCY, self.Level.PROVINCE):
             return self.name if self.level == self.Level.REGENCY else f"Provinsi {self.name}"
         if self.level == self.Level.TPS:
@@ -107,7 +110,7 @@ class Area(models.Model):
         return [".".join(parts[:i]) for i in range(1, len(parts))]
 
     def contains(self, code: str) -> bool:
-        return code == self.code or code.startswith(self.code + ".")
+        return code_within(code, self.code)
 
     @property
     def regency_code(self) -> str:
@@ -137,6 +140,17 @@ def zone_for_province(province_code: str) -> str:
     return "WIB"
 
 
+def zone_of(area_code: str) -> str:
+    """The zone of the election of any area (`62.71.01` -> `WIB`): its province's, since an
+    election is a regency's. Every time shown to a user is in it; no query needed."""
+    return zone_for_province(area_code.split(".")[0])
+
+
+def tzinfo_of(area_code: str) -> zoneinfo.ZoneInfo:
+    """The zone of `zone_of(area_code)` as a tzinfo (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)."""
+    return zoneinfo.ZoneInfo(ZONES[zone_of(area_code)])
+
+
 class Pemilihan(models.Model):
     """An election run by one regency's KPU, with its coklit period."""
 
@@ -150,6 +164,10 @@ class Pemilihan(models.Model):
     voting_day = models.DateField()
     coklit_start = models.DateField()
     coklit_end = models.DateField()
+    # Commissioners of the KPU Kab/Kota who sign its recaps: three or five, by regency.
+    kpu_members = models.PositiveSmallIntegerField(
+        default=5, choices=[(3, "3"), (5, "5")], verbose_name="anggota KPU Kab/Kota"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -168,11 +186,11 @@ class Pemilihan(models.Model):
 
     @property
     def zone(self) -> str:
-        return zone_for_province(self.regency.province_code)
+        return zone_of(self.regency_id)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(ZONES[self.zone])
+        return tzinfo_of(self.regency_id)
 
     def localtime(self, value):
         return timezone.localtime(value, self.tzinfo)

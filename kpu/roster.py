@@ -7,7 +7,6 @@ officer fills in: `nama`, `peran`, `kode_wilayah`, `telepon` and, optionally, `u
 import datetime as dt
 import io
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -154,7 +153,7 @@ def template_workbook(user: User) -> bytes:
     levels = {ROLE_LEVEL[r] for r in managed_roles(user)}
     # A superuser without an area would get the whole country: they use the admin instead.
     own = user.area_id or "-"
-    areas = Area.objects.filter(Q(code=own) | Q(code__startswith=f"{own}."), level__in=levels)
+    areas = Area.objects.filter(code__within=own, level__in=levels)
     areas = areas.select_related("parent").order_by("code")
     for area in areas.iterator():
         name = area.title

@@ -8,6 +8,7 @@ import re
 
 from django.http import Http404
 
+from kpu.lookups import code_within
 from kpu.models import Area, Role, User
 
 # What an area code looks like: "62", "62.71", ..., "62.71.01.1001.007". Anything else (a NUL
@@ -26,7 +27,7 @@ def in_scope(user: User, code: str) -> bool:
     if not user.area_id:
         return False
     own = user.area_id
-    return code == own or code.startswith(own + ".")
+    return code_within(code, own)
 
 
 def area_for_user_or_404(user: User, code: str, *, levels: tuple[int, ...] | None = None) -> Area:

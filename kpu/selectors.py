@@ -19,9 +19,9 @@ def accounts_list(
     # Superuser and staff accounts are the admin's (the database refuses them a role too).
     qs = User.objects.filter(role__in=roles, area__isnull=False, is_superuser=False, is_staff=False)
     if by.area_id:
-        qs = qs.filter(Q(area_id=by.area_id) | Q(area__code__startswith=by.area_id + "."))
+        qs = qs.filter(area__code__within=by.area_id)
     if area_code:
-        qs = qs.filter(Q(area_id=area_code) | Q(area__code__startswith=area_code + "."))
+        qs = qs.filter(area__code__within=area_code)
     if role in roles:
         qs = qs.filter(role=role)
     if status == "aktif":
@@ -55,7 +55,7 @@ def filter_areas(*, by: User) -> list[Area]:
         return []
     return list(
         Area.objects.filter(
-            Q(code=by.area_id) | Q(code__startswith=by.area_id + "."),
+            code__within=by.area_id,
             level__lte=Area.Level.VILLAGE,
         ).order_by("code")
     )
@@ -67,9 +67,7 @@ def assignable_areas(*, by: User) -> list[Area]:
     if not by.area_id:
         return []
     return list(
-        Area.objects.filter(
-            Q(code=by.area_id) | Q(code__startswith=by.area_id + "."), level__in=levels
-        )
+        Area.objects.filter(code__within=by.area_id, level__in=levels)
         .select_related("parent")
         .order_by("code")
     )

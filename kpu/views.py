@@ -48,8 +48,11 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         wait = login_wait(str(request.POST.get("username", ""))[:150])
         if wait:
-            form = self.get_form()
-            form.errors.clear()
+            # An unbound form: a bound one would authenticate when rendered, checking the very
+            # password this answer is not supposed to check (and counting another failure).
+            form = self.get_form_class()(
+                request, initial={"username": request.POST.get("username")}
+            )
             response = self.render_to_response(
                 self.get_context_data(form=form, slowed=wait), status=429
             )

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kpu import roster, selectors, services
 from kpu.forms import (
@@ -32,7 +32,7 @@ from kpu.forms import (
     RosterForm,
 )
 from kpu.http import AuthedRequest
-from kpu.models import ZONES, DeviceToken, Role, zone_for_province
+from kpu.models import DeviceToken, Role, tzinfo_of, zone_of
 from kpu.scoping import account_for_user_or_404, in_scope, managed_roles, may_manage
 from kpu.services import DomainError, RosterInvalid
 
@@ -48,8 +48,7 @@ def _require_manager(request: AuthedRequest) -> None:
 def _zone(request: AuthedRequest) -> tuple[zoneinfo.ZoneInfo, str]:
     """Times are shown in the election's zone, which follows the manager's province."""
     if request.user.area_id:
-        abbr = zone_for_province(request.user.area_id.split(".")[0])
-        return zoneinfo.ZoneInfo(ZONES[abbr]), abbr
+        return tzinfo_of(request.user.area_id), zone_of(request.user.area_id)
     return zoneinfo.ZoneInfo(settings.TIME_ZONE), "WIB"
 
 
@@ -310,11 +309,16 @@ def account_devices(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def device_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET asks (what revoking means for the pantarlih's phone), POST revokes."""
     token = get_object_or_404(DeviceToken.objects.select_related("user__area"), pk=pk)
     if not may_manage(request.user, token.user):
         raise Http404("Perangkat tidak ditemukan.")
+    if request.method == "GET":
+        return render(
+            request, "kpu/device_revoke_confirm.html", {"token": token, "account": token.user}
+        )
     try:
         services.device_revoke(by=request.user, token=token)
     except DomainError as exc:

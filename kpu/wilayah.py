@@ -7,9 +7,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from kpu.lookups import code_within
 from kpu.models import Area
 
 DEFAULT_SOURCE = Path(settings.BASE_DIR) / "data" / "wilayah"
+# KPU's spelling where the dataset's differs (SPEC 3): applied over any source, so every page
+# and printed document shows the name the commission itself writes.
+DISPLAY_NAMES = Path(settings.BASE_DIR) / "data" / "display_names.csv"
 FILES = [
     ("provinces.csv", Area.Level.PROVINCE, None),
     ("regencies.csv", Area.Level.REGENCY, "province_code"),
@@ -29,13 +33,22 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(fh)
 
 
+def display_names(path: Path = DISPLAY_NAMES) -> dict[str, str]:
+    """Area code -> the display name KPU uses, from the shipped `data/display_names.csv`."""
+    if not path.exists():
+        return {}
+    return {row["code"].strip(): row["name"].strip() for row in _rows(path) if row.get("name")}
+
+
 def read_areas(source: Path, prefix: str | None) -> list[Area]:
-    """All areas of the dataset, or those within `prefix` plus its ancestors."""
+    """All areas of the dataset, or those within `prefix` plus its ancestors, under their
+    display names."""
+    names = display_names()
     wanted = None
     if prefix:
         parts = prefix.split(".")
         ancestors = {".".join(parts[:i]) for i in range(1, len(parts))}
-        wanted = lambda code: code in ancestors or code == prefix or code.startswith(prefix + ".")  # noqa: E731
+        wanted = lambda code: code in ancestors or code_within(code, prefix)  # noqa: E731
     areas = []
     for filename, level, parent_col in FILES:
         for row in _rows(source / filename):
@@ -43,7 +56,8 @@ def read_areas(source: Path, prefix: str | None) -> list[Area]:
             if wanted and not wanted(code):
                 continue
             parent = row[parent_col].strip() if parent_col else None
-            areas.append(Area(code=code, parent_id=parent, level=level, name=row["name"].strip()))
+            name = names.get(code) or row["name"].strip()
+            areas.append(Area(code=code, parent_id=parent, level=level, name=name))
     return areas
 
 

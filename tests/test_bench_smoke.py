@@ -53,6 +53,8 @@ def test_bench_driver_runs_every_part_and_writes_its_results(tmp_path):
         "import: import_pemilih / bare",
         "rekap:",
         "export: memory",
+        "queue: ratio",
+        "queue: first page weight",
         "pleno: hold / bare",
     ):
         assert any(m.startswith(prefix) for m in metrics), prefix

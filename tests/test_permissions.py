@@ -42,6 +42,15 @@ MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-rekap-cetak": ("get", {2, 3, 4}, None),
     # The DPS list is posted per TPS: a TPS or a village (a sheet per TPS); other levels 404.
     "coklit-dps-xlsx": ("get", {4, 5}, None),
+    # Coklit progress per child, as the progress API counts (SPEC 9): where a recap is.
+    "coklit-progres-xlsx": ("get", {2, 3, 4}, None),
+    # The change list read out in the PPS's pleno: a village (a sheet per TPS) or one TPS.
+    "coklit-perubahan-xlsx": ("get", {4, 5}, None),
+    # Results from paper (SPEC 6b), per TPS: anyone in scope downloads the masked worksheet; the
+    # upload page and the entry page are the PPS's (their POSTs: tests/coklit/test_paper.py).
+    "coklit-model-a-xlsx": ("get", {5}, None),
+    "coklit-model-a-upload": ("get", {5}, {"pps"}),
+    "coklit-entry": ("get", {5}, {"pps"}),
 }
 
 # POST URLs keyed by an event or a voter id (not an area code), scoped through the event's TPS

@@ -4,16 +4,13 @@ from django import template
 from django.utils.html import escape
 from django.utils.http import urlencode
 
+from coklit.masking import mask_nik
+
 register = template.Library()
 
 
-@register.filter
-def mask_nik(value: str) -> str:
-    """A NIK or NKK as KPU publishes it: 10 of 16 digits starred (`6271**********01`)."""
-    value = value or ""
-    if len(value) != 16:
-        return "*" * len(value)
-    return value[:4] + "*" * 10 + value[-2:]
+# A NIK or NKK as KPU publishes it (`6271**********01`): the one rule, coklit.masking.
+register.filter("mask_nik", mask_nik)
 
 
 @register.filter

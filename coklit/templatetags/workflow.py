@@ -8,16 +8,15 @@ from django import template
 from django.utils import timezone
 
 from coklit import plenos, selectors
+from coklit.masking import mask_nik
 from kpu.models import Area, Role
 from kpu.scoping import in_scope
 
 register = template.Library()
 
 
-@register.filter
-def mask_id(value) -> str:
-    """NIK/NKK masked as KPU publishes them: `6271**********01`."""
-    return selectors.mask_id(value)
+# NIK/NKK masked as KPU publishes them: the one rule, coklit.masking.
+register.filter("mask_id", mask_nik)
 
 
 def village_workflow_context(

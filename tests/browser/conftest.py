@@ -58,7 +58,10 @@ def bworld(transactional_db):
 def open_as(browser, live_server):
     """A logged-in page for a user: open_as(user, width=1280, height=800) -> Page.
 
-    Every page collects console errors (CSP refusals among them) in `page.errors`.
+    Every page collects console errors (CSP refusals among them) in `page.errors`, and
+    `page.settled()` waits until htmx has finished a request, its swap and its settle: the
+    swapped-in elements get their htmx handlers only when settling ends, so a test that acts on
+    them earlier acts on inert markup.
     """
     contexts = []
 
@@ -69,6 +72,9 @@ def open_as(browser, live_server):
         page.errors = []
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.settled = lambda: page.wait_for_function(
+            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
         page.goto(live_server.url + "/masuk/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)

@@ -36,7 +36,7 @@ def test_a_change_through_figures_appears_on_the_open_page_without_reload(
         lambda r: r.headers.get("hx-target") == "live" and polls.append(r.all_headers()),
     )
     page.goto(f"{live_server.url}/wilayah/{world.village.code}/")
-    figure = page.locator(".fig.main b")
+    figure = page.locator("#headline .pct")
     expect(figure).to_have_text("0,0%")
     # Unchanged polls are revalidated by the browser with the ETag (answered 304).
     page.wait_for_timeout(2500)
@@ -59,19 +59,24 @@ def test_sorting_and_drilling_down(data, open_as, live_server):
     expect(codes.first).to_have_text("62.71.01.1001")
     page.click("#children th >> text=Selesai (%)")  # ascending: least done first
     expect(page).to_have_url(re.compile(r"sort=ratio"))
+    page.settled()
     page.click("#children th >> text=Selesai (%)")  # descending: Pahandut (100%) first
     expect(page).to_have_url(re.compile(r"sort=-ratio"))
+    page.settled()
     expect(codes.first).to_have_text("62.71.01.1001")
     page.click("#children th >> text=Kode")
     expect(page).to_have_url(re.compile(r"sort=code"))
+    page.settled()
     expect(codes.first).to_have_text("62.71.01.1001")
     page.click("#children th >> text=Kode")
     expect(page).to_have_url(re.compile(r"sort=-code"))
+    page.settled()
     expect(codes.first).not_to_have_text("62.71.01.1001")
     # Drill down: district -> village -> TPS, without reloading the page.
     page.click(f'#children a[href="/wilayah/{world.village.code}/"]')
     expect(page.locator("h1")).to_contain_text("Kelurahan Pahandut")
     expect(page).to_have_url(f"{live_server.url}/wilayah/{world.village.code}/")
+    page.settled()
     page.click(f'#children a[href="/wilayah/{world.tps1.code}/"]')
     expect(page.locator("h1")).to_contain_text("TPS 001")
     expect(page.locator(".recon .pantarlih")).to_contain_text(world.pantarlih.display_name)

@@ -21,6 +21,9 @@ def browser_page(bworld, open_as, live_server):
     real |= {"ubah": 9_100, "baru": 2_900, "no_ktp_el": 1_800, "dps_l": 52_100, "dps_p": 51_300}
     real |= {f"tms_{r}": 390 + 10 * r for r in range(1, 10)}
     real |= {f"dis_{d}": 140 + d for d in range(1, 7)}
+    real |= {f"vtms_{r}_{s}": 190 + 5 * r for r in range(1, 10) for s in "lp"}
+    real |= {"vbaru_l": 1_400, "vbaru_p": 1_300, "pindah_l": 95, "pindah_p": 99}
+    real |= {"vubah_l": 4_500, "vubah_p": 4_400}
     TpsFigures.objects.filter(regency_code="62.71").update(**real)
     return open_as(bworld.kpu), live_server.url
 
@@ -30,14 +33,16 @@ def test_the_recap_prints_on_one_a4_landscape_page_wide(browser_page):
     problems = []
     page.on("console", lambda m: m.type == "error" and problems.append(m.text))
     page.goto(f"{url}/wilayah/62.71/cetak/")
-    assert page.locator("h1").first.inner_text() == "REKAPITULASI HASIL COKLIT"
+    title = "REKAPITULASI DAFTAR PEMILIH HASIL PEMUTAKHIRAN (DPHP)"
+    assert page.locator("h1").first.inner_text() == title
     page.emulate_media(media="print")
     page.set_viewport_size({"width": PRINTABLE_WIDTH, "height": 700})
-    # The narrowest the table can be (table.rekap is width:100%, so measure its min-content).
+    # The narrowest each table can be (table.rekap is width:100%, so measure its min-content):
+    # the recap, TMS per reason (the widest) and disabilities.
     needed = page.evaluate(
-        "(() => { const t = document.querySelector('table.rekap');"
+        "Math.max(...[...document.querySelectorAll('table.rekap')].map(t => {"
         " t.style.width = 'min-content'; const w = t.getBoundingClientRect().width;"
-        " t.style.width = ''; return w; })()"
+        " t.style.width = ''; return w; }))"
     )
     right = page.evaluate(
         "Math.max(...[...document.querySelectorAll('.print-sheet *')]"

@@ -11,6 +11,7 @@ from django.test import Client
 from coklit import figures
 from coklit.models import Voter
 from kpu.services import token_issue
+from tests.coklit.forms_support import coklit, pemilihan  # noqa: F401  (fixtures)
 
 SYNC_URL = "/api/v1/coklit/sync"
 

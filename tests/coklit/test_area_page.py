@@ -115,10 +115,20 @@ def test_rows_show_their_exceptions(world, login):
     set_figures(world.tps2, target_l=5)
     html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
     row = html.split(f">{world.village.code}<", 1)[1].split("</tr>", 1)[0]
-    assert 'class="badge pending" title="3: menunggu verifikasi">3<' in row
-    assert 'class="badge conflict" title="1: konflik antar-pantarlih">1<' in row
-    assert 'class="badge flag" title="2: data ditandai saat impor">2<' in row
-    assert 'class="badge stale" title="2: TPS belum sinkron lebih dari 48 jam">2<' in row
+    # Each count with its word (no hover-only meaning) and a link to the list behind it.
+    village = world.village.code
+    assert f'class="badge pending" href="/wilayah/{village}/verifikasi/">3&nbsp;verifikasi<' in row
+    assert (
+        f'class="badge conflict" href="/wilayah/{village}/verifikasi/?hasil=konflik">'
+        "1&nbsp;konflik<"
+    ) in row
+    assert (
+        f'class="badge flag" href="/wilayah/{village}/?perhatian=flagged#children">2&nbsp;ditandai<'
+    ) in row
+    assert (
+        f'class="badge stale" href="/wilayah/{village}/?perhatian=stale#children">'
+        "2&nbsp;TPS belum sinkron<"
+    ) in row
     # A TPS that synced an hour ago is fine, and so is one never synced in the first 48 h.
     set_figures(world.tps1, last_sync_at=timezone.now() - dt.timedelta(hours=1))
     pemilihan.coklit_start = timezone.localdate()
@@ -126,6 +136,48 @@ def test_rows_show_their_exceptions(world, login):
     html = login(world.ppk).get(f"/wilayah/{world.district.code}/").content.decode()
     row = html.split(f">{world.village.code}<", 1)[1].split("</tr>", 1)[0]
     assert "badge stale" not in row
+
+
+def test_every_exception_count_links_to_the_list_behind_it(world, login):
+    election(world.regency, days_before=10)
+    set_figures(world.tps1, target_l=5, pending=3, conflicts=1, flagged=2)
+    set_figures(world.tps2, target_l=5, flagged=1)
+    client = login(world.ppk)
+    district = client.get(f"/wilayah/{world.district.code}/").content.decode()
+    for key in ("pending", "conflicts", "flagged"):
+        assert f'href="/wilayah/{world.district.code}/?perhatian={key}#children"' in district
+    village = client.get(f"/wilayah/{world.village.code}/").content.decode()
+    assert f'href="/wilayah/{world.village.code}/verifikasi/"' in village
+    assert f'href="/wilayah/{world.village.code}/verifikasi/?hasil=konflik"' in village
+    tps = world.tps1.code
+    assert f'href="/wilayah/{world.village.code}/verifikasi/?tps={tps}"' in village
+    assert f'href="/wilayah/{tps}/?status=ditandai#voters"' in village
+    # The list behind a count: the children that have one, and the filter says so.
+    only = client.get(f"/wilayah/{world.village.code}/?perhatian=conflicts").content.decode()
+    assert rows_of(only) == [tps]
+    assert "Hanya yang punya: konflik antar-pantarlih." in only
+    flagged = client.get(f"/wilayah/{world.village.code}/?perhatian=flagged").content.decode()
+    assert sorted(rows_of(flagged)) == sorted([tps, world.tps2.code])
+    # An unknown filter is no filter.
+    anything = client.get(f"/wilayah/{world.village.code}/?perhatian=x").content.decode()
+    assert sorted(rows_of(anything)) == sorted([tps, world.tps2.code])
+
+
+def test_the_headline_gives_the_gap_to_the_expected_progress(world, login):
+    election(world.regency, days_before=10, days_after=10)
+    set_figures(world.tps1, target_l=10, done=1)
+    html = login(world.pps).get(f"/wilayah/{world.village.code}/").content.decode()
+    card = html.split('id="headline"', 1)[1].split("</section>", 1)[0]
+    assert '<b class="pct">10,0%</b>' in card and "Seharusnya hari ini" in card
+    assert "poin" in card and "di bawah yang diharapkan" in card and "Angka per" in card
+    # The card comes before the exports, the period and the search.
+    assert html.index('id="headline"') < html.index('class="area-tools"')
+    assert html.index('id="headline"') < html.index('role="search"')
+    # A poll brings the card out of band.
+    poll = login(world.pps).get(
+        f"/wilayah/{world.village.code}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live"
+    )
+    assert 'id="headline" class="headline"' in poll.text and 'hx-swap-oob="true"' in poll.text
 
 
 def test_a_district_page_shows_each_villages_pleno_and_days_waited(world, login):
@@ -166,7 +218,7 @@ def test_the_chart_follows_daily_progress_against_the_ideal_line(world, login):
     assert "Selesai coklit 50,0% dari pemilih Model A" in svg
     # 4-day period: the end of day 1 sits a quarter along, at 50%.
     points = re.search(r'class="actual" points="([^"]+)"', svg).group(1).split()
-    assert points[1] == "200.5,103.0"
+    assert points[1] == "151.5,130.0"
     assert "style=" not in html  # CSP: no inline styles anywhere
 
 
@@ -314,17 +366,19 @@ def test_a_pps_gets_404_for_another_villages_page_and_partial(world, login):
     assert client.get(tps, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="voters").status_code == 404
 
 
-def test_papua_pages_speak_of_kampung_not_kelurahan(world, login):
-    """SPEC 3: a Papua village is a kampung: the search, the pleno page, the queue say so."""
+def test_papua_pages_speak_of_kampung_and_kelurahan_never_desa(world, login):
+    """SPEC 3: in Papua a village coded 2xxx is a kampung and one coded 1xxx a kelurahan (Mimika
+    has 19 of them); there is no desa. The area page, the pleno page, the search say so."""
     client = login(world.kpu_mimika)
     for url in (
         reverse("coklit-area", args=["94.04"]),
         reverse("coklit-pleno", args=["94.04.01"]),
-        reverse("coklit-queue", args=["94.04.01.1001"]),
         reverse("coklit-area-search", args=["94.04"]) + "?q=zzzz",
     ):
         page = client.get(url).text.lower()
-        assert "kampung" in page and "kelurahan" not in page, url
+        assert "kampung" in page and "desa" not in page, url
+    page = client.get(reverse("coklit-queue", args=["94.04.01.1001"])).text.lower()
+    assert "kelurahan koperapoka" in page and "desa" not in page
 
 
 @pytest.mark.parametrize("days_before", [1, 10])  # never-synced TPS late only after 48 h

@@ -34,12 +34,29 @@ def test_it_names_each_tps_and_figure_that_differs(world):
     lines = out.getvalue().splitlines()
     assert "62.71.01.1001.001 done: kept 0, recounted 2" in lines
     assert "62.71.01.1001.001 ms: kept 0, recounted 2" in lines
-    assert "62.71.01.1001.001 dps_l: kept 0, recounted 1" in lines
     assert "62.71.02.1001.001 baru: kept 4, recounted 0" in lines
     # Narrowed to one village, only its TPS are checked.
     with pytest.raises(CommandError, match="1 of 2 TPS in 62.71.01.1001"):
         call_command("check_figures", "62.71.01.1001", stdout=StringIO())
     assert "All figures agree: 1 TPS in 62.71.01.1002" in run("62.71.01.1002")
+
+
+def test_it_names_each_recap_row_that_breaks_the_identity(world):
+    # DPHP = Model A - TMS + Baru, for L and P, on every recap row at every level (SPEC 4).
+    add_voters(world.tps1, 2)
+    TpsFigures.objects.filter(tps=world.tps1).update(dps_p=0)  # P voter dropped from the DPHP
+    out = StringIO()
+    with pytest.raises(CommandError, match="recap rows break DPHP"):
+        call_command("check_figures", "62.71", stdout=out)
+    lines = out.getvalue().splitlines()
+    broken = [line for line in lines if "Model A - TMS + Baru" in line]
+    # The TPS's row in the village recap, the village's in the district's, the district's in
+    # the regency's: P only.
+    assert [line.split()[0:3] for line in broken] == [
+        ["62.71.01", "DPHP", "P:"],
+        ["62.71.01.1001", "DPHP", "P:"],
+        ["62.71.01.1001.001", "DPHP", "P:"],
+    ]
 
 
 def test_it_exits_non_zero(world):

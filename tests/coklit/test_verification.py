@@ -38,7 +38,7 @@ def test_it_approves_a_tms_8_and_the_voter_moves_into_the_other_tps(world, login
     response = verify(login(world.pps), e)
     assert response.status_code == 302
     assert (
-        response["Location"] == f"/wilayah/{world.village.code}/verifikasi/#tps-{world.tps1.code}"
+        response["Location"] == f"/wilayah/{world.village.code}/verifikasi/?tps={world.tps1.code}"
     )
     v.refresh_from_db()
     assert (v.status, v.verification, v.dps_tps_id) == ("TMS", "approved", world.tps2.code)
@@ -168,7 +168,6 @@ def test_htmx_answers_the_row_and_the_counts_out_of_band(world, login):
     assert f'id="row-{e.pk}"' in html and "Disetujui" in html
     assert 'id="queue-total" class="queue-total" hx-swap-oob="true"' in html
     assert "<b>1</b> hasil menunggu verifikasi" in html
-    assert 'id="queue-count-6271011001001" hx-swap-oob="true"' in html
     assert "<html" not in html
 
 
@@ -227,7 +226,7 @@ def test_bulk_approves_the_rows_of_one_tps_but_leaves_conflicts(world, login):
     other = record(make_voter(world.tps2), "TMS", tms_reason=4)
     response = login(world.pps).post(
         reverse("coklit-queue-approve-all", args=[world.tps1.code]),
-        {"event": [str(e1.pk), str(e2.pk), str(c.pk)]},
+        {"event": [str(e1.pk), str(e2.pk), str(c.pk)], "confirm": "1"},
     )
     assert response.status_code == 302
     states = dict(CoklitEvent.objects.values_list("pk", "verification"))
@@ -242,7 +241,8 @@ def test_bulk_never_approves_a_result_the_pps_did_not_see(world, login):
     seen = record(make_voter(world.tps1), "TMS", tms_reason=4)
     unseen = record(make_voter(world.tps1), "TMS", tms_reason=5)  # synced after the page loaded
     login(world.pps).post(
-        reverse("coklit-queue-approve-all", args=[world.tps1.code]), {"event": [str(seen.pk)]}
+        reverse("coklit-queue-approve-all", args=[world.tps1.code]),
+        {"event": [str(seen.pk)], "confirm": "1"},
     )
     unseen.refresh_from_db()
     assert unseen.verification == "pending"
@@ -265,7 +265,6 @@ def test_the_queue_shows_each_result_with_masked_nik_flags_and_both_sides_of_a_c
     assert "Jl. Kenanga 2" in page
     assert "Tanggal lahir pada NIK tidak cocok" in page and "TPS lebih dari 600 pemilih" in page
     assert "surat kematian dari kelurahan" in page and "TMS 1 · Meninggal" in page
-    assert page.index('id="tps-62.71.01.1001.001"') < page.index('id="tps-62.71.01.1001.002"')
     assert "pindah" in page and "ada" in page and "berlaku" in page
     assert page.count('name="decision" value="approve"') == 3
 

@@ -115,7 +115,7 @@ def record_baru(tps, *, user=None, **kw) -> CoklitEvent:
             verification="pending",
             new_voter={"nama": voter.nama},
         )
-        voter.outcome_event = event
+        voter.outcome_event, voter.outcome_at = event, event.recorded_at  # as sync does
         voter.save()
         figures.apply(figures.delta([], [voter]))
     return event

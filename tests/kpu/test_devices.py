@@ -95,9 +95,23 @@ def test_revoking_sets_revoked_at_and_is_audited(world, login):
         services.device_revoke(by=world.pps, token=token)
 
 
-def test_revoke_is_post_only(world, login):
+def test_revoking_asks_first_and_only_a_post_revokes(world, login):
     token, _raw = DeviceToken.issue(world.pantarlih)
-    assert login(world.kpu).get(reverse("kpu-device-revoke", args=[token.pk])).status_code == 405
+    client = login(world.kpu)
+    devices = client.get(reverse("kpu-account-devices", args=[world.pantarlih.pk])).text
+    url = reverse("kpu-device-revoke", args=[token.pk])
+    # The list links to a confirmation; there is no one-click revoke form on it.
+    assert f'href="{url}"' in devices and f'action="{url}"' not in devices
+    ask = client.get(url)
+    assert ask.status_code == 200
+    assert f"Cabut perangkat {token.prefix}… milik" in ask.text
+    assert f'action="{url}"' in ask.text and "Sinkronisasi berikutnya" in ask.text
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert client.put(url).status_code == 405
+    assert client.post(url).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
 
 
 @pytest.mark.parametrize("persona", ["kpu_mimika", "pps_panarung", "ppk", "pantarlih2"])
@@ -107,6 +121,7 @@ def test_outsiders_get_404_on_pairing_and_revoking(world, login, persona):
     assert client.get(reverse("kpu-account-devices", args=[world.pantarlih.pk])).status_code == 404
     assert client.post(reverse("kpu-account-devices", args=[world.pantarlih.pk])).status_code == 404
     assert client.post(reverse("kpu-device-revoke", args=[token.pk])).status_code == 404
+    assert client.get(reverse("kpu-device-revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
     assert DeviceToken.objects.filter(user=world.pantarlih).count() == 1

@@ -28,6 +28,17 @@ def test_it_imports_all_of_indonesia():
     assert Area.objects.filter(level=Area.Level.REGENCY).count() == 514
 
 
+def test_display_names_are_applied_and_kept(capsys):
+    call_command("import_wilayah", regency="62.71")
+    assert Area.objects.get(code="62.71").name == "Kota Palangka Raya"
+    Area.objects.filter(code="62.71").update(name="Kota Palangkaraya")  # an older import
+    call_command("import_wilayah", regency="62.71")
+    assert Area.objects.get(code="62.71").name == "Kota Palangka Raya"
+    assert "0 created, 1 renamed" in capsys.readouterr().out.splitlines()[-1]
+    call_command("import_wilayah", regency="62.71")
+    assert "0 created, 0 renamed" in capsys.readouterr().out
+
+
 def test_it_refuses_an_unknown_regency():
     with pytest.raises(CommandError, match="99.99"):
         call_command("import_wilayah", regency="99.99")
@@ -36,7 +47,8 @@ def test_it_refuses_an_unknown_regency():
 def test_labels_follow_the_region():
     call_command("import_wilayah", regency="62.71")
     call_command("import_wilayah", regency="94.04")
-    assert Area.objects.get(code="62.71").title == "Kota Palangkaraya"
+    # KPU's own spelling, shipped in data/display_names.csv (SPEC 3).
+    assert Area.objects.get(code="62.71").title == "Kota Palangka Raya"
     assert Area.objects.get(code="62.71.01").title == "Kecamatan Pahandut"
     assert Area.objects.get(code="62.71.01").committee == "PPK"
     assert Area.objects.get(code="62.71.01.1001").title == "Kelurahan Pahandut"
@@ -46,9 +58,12 @@ def test_labels_follow_the_region():
         code__startswith="94.04.", level=Area.Level.VILLAGE, code__regex=r"\.2\d{3}$"
     ).first()
     assert kampung.kind == "Kampung"
-    # SPEC 3: in Papua provinces a village is a Kampung, whatever its code (1xxx or 2xxx).
-    assert Area.objects.get(code="94.04.01.1001").kind == "Kampung"
-    assert Area.objects.get(code="94.04.01.1001").title == "Kampung Koperapoka"
+    # SPEC 3: a village coded 1xxx is a Kelurahan, in Papua too (Mimika has 19 of 152).
+    assert Area.objects.get(code="94.04.01.1001").kind == "Kelurahan"
+    assert Area.objects.get(code="94.04.01.1001").title == "Kelurahan Koperapoka"
+    villages = Area.objects.filter(code__startswith="94.04.", level=Area.Level.VILLAGE)
+    kinds = [v.kind for v in villages]
+    assert (kinds.count("Kelurahan"), kinds.count("Kampung"), len(kinds)) == (19, 133, 152)
     assert Area.objects.get(code="62.71.01.1001").kind == "Kelurahan"
 
 

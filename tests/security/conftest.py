@@ -150,6 +150,12 @@ def pages(city: City):
         out.append(get(f"cetak {code}", kpu, reverse("coklit-rekap-cetak", args=[code])))
     for code in (village.code, tps.code, w.tps2.code):
         out.append(get(f"dps.xlsx {code}", kpu, reverse("coklit-dps-xlsx", args=[code])))
+    # Results from paper (SPEC 6b): the worksheet (masked), the upload and entry pages.
+    for code in (tps.code, w.tps2.code):
+        out.append(get(f"model-a.xlsx {code}", pps, reverse("coklit-model-a-xlsx", args=[code])))
+        out.append(get(f"model-a {code}", pps, reverse("coklit-model-a-upload", args=[code])))
+        out.append(get(f"entri {code}", pps, reverse("coklit-entry", args=[code])))
+    out.append(get("entri page 2", pps, reverse("coklit-entry", args=[tps.code]) + "?hal=2"))
     # Accounts and devices.
     account = w.pantarlih
     out += [

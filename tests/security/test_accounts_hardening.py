@@ -93,8 +93,12 @@ def test_guessing_one_username_from_many_addresses_is_slowed_not_locked(world):
     any password is checked; once the pause is over the real user logs in."""
     for n in range(10):
         assert _attempt(Client(), "pps", "salah", f"203.0.113.{n}").status_code == 200
+    failures = sum(AccessAttempt.objects.values_list("failures_since_start", flat=True))
     slowed = _attempt(Client(), "pps", PASSWORD, "198.51.100.20")
     assert slowed.status_code == 429 and 1 <= int(slowed["Retry-After"]) <= 10
+    # No password was checked: a wrong one while slowed counts no failure either.
+    assert _attempt(Client(), "pps", "salah", "198.51.100.21").status_code == 429
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == failures
     assert "Coba lagi dalam" in slowed.content.decode()
     # Another username is not slowed.
     assert _attempt(Client(), "ppk", PASSWORD, "198.51.100.20").status_code == 302
