@@ -25,52 +25,40 @@ from kpu.models import Area, Pemilihan
 L = Area.Level
 Stage = Pleno.Stage
 
-# Per stage: (the list the coklit starts from, the list the PPS and PPK recap, the list the
-# KPU establishes), with their long names as a BA spells them out.
-LISTS = {
-    Stage.DPHP: ("Model A", "DPHP", "DPS"),
-    Stage.DPSHP: ("DPS", "DPSHP", "DPT"),
+# The list coklit starts from, per stage, as a BA spells it out; the lists a pleno recaps and
+# establishes are named by `exports.STAGES` and `exports.pleno_list`, the one home of that rule.
+BASE = {
+    Stage.DPHP: ("Model A", "Daftar Pemilih (Model A)"),
+    Stage.DPSHP: exports.STAGES["dps"],
 }
-LONG = {
-    "Model A": "Daftar Pemilih (Model A)",
-    "DPHP": "Daftar Pemilih Hasil Pemutakhiran (DPHP)",
-    "DPS": "Daftar Pemilih Sementara (DPS)",
-    "DPSHP": "Daftar Pemilih Sementara Hasil Perbaikan (DPSHP)",
-    "DPT": "Daftar Pemilih Tetap (DPT)",
-}
+
+
+def long_name(key: str) -> str:
+    """ "Daftar Pemilih Hasil Pemutakhiran (DPHP)"."""
+    short, full = exports.STAGES[key]
+    return f"{full} ({short})"
 
 
 def list_name(level: int, stage: str) -> str:
     """The list a pleno of this level recaps: DPHP (PPS, PPK), DPS once the KPU establishes it
     (DPSHP and DPT in the second stage)."""
-    _base, recapped, established = LISTS[stage]
-    return established if level == L.REGENCY else recapped
+    return exports.STAGES[exports.pleno_list(level=level, stage=stage)][0]
 
 
 def pleno_title(level: int, stage: str) -> str:
     """ "Rapat Pleno Terbuka Rekapitulasi Daftar Pemilih Hasil Pemutakhiran" and, for the
     KPU, "... dan Penetapan Daftar Pemilih Sementara"."""
-    _base, recapped, established = LISTS[stage]
-    title = "Rapat Pleno Terbuka Rekapitulasi " + LONG[recapped].rsplit(" (", 1)[0]
+    recapped = exports.pleno_list(level=L.VILLAGE, stage=stage)
+    title = "Rapat Pleno Terbuka Rekapitulasi " + exports.STAGES[recapped][1]
     if level == L.REGENCY:
-        title += " dan Penetapan " + LONG[established].rsplit(" (", 1)[0]
+        established = exports.pleno_list(level=level, stage=stage)
+        title += " dan Penetapan " + exports.STAGES[established][1]
     return title
-
-
-def body_name(area: Area) -> str:
-    """The committee as a BA names it: "Komisi Pemilihan Umum Kota Palangka Raya", "Panitia
-    Pemilihan Kecamatan Pahandut" ("Panitia Pemilihan Distrik ..." in Papua, the PPD),
-    "Panitia Pemungutan Suara Kelurahan Pahandut"."""
-    if area.level == L.REGENCY:
-        return f"Komisi Pemilihan Umum {area.name}"
-    if area.level == L.DISTRICT:
-        return f"Panitia Pemilihan {area.kind} {area.name}"
-    return f"Panitia Pemungutan Suara {area.kind} {area.name}"
 
 
 def kop(area: Area, chain: list[Area]) -> list[str]:
     """The heading: the body, then where it is (a PPS: its district and regency)."""
-    lines = [body_name(area).upper()]
+    lines = [exports.body_name(area).upper()]
     # Nearest first, as an address: "KECAMATAN PAHANDUT KOTA PALANGKA RAYA".
     levels = (L.DISTRICT, L.REGENCY)
     above = [a for a in reversed(chain) if a.level in levels and a.code != area.code]
@@ -100,22 +88,15 @@ def attendees(text: str) -> list[tuple[str, str]]:
 
 
 def _committee_words(area: Area) -> tuple[str, ...]:
-    if area.level == L.REGENCY:
-        return ("kpu", "komisi pemilihan umum")
-    if area.level == L.DISTRICT:
-        return ("ppk", "ppd", "panitia pemilihan")
-    return ("pps", "panitia pemungutan")
+    """How an attendance line names the committee's own members: its short name ("PPS",
+    "PPK" or "PPD", "KPU") or the start of its long one."""
+    return (area.committee.lower(), exports.body_name(area).lower().rsplit(" ", 2)[0])
 
 
-@dataclass
-class Signer:
-    office: str  # "Ketua", "Anggota"
-    name: str  # "" when the attendance does not name them: a dotted line is printed
-
-
-def signers(area: Area, offices: list[str], present: list[tuple[str, str]]) -> list[Signer]:
-    """The committee's signature rows (Ketua, then Anggota), named from the attendance where it
-    lists the committee's own members ("Ketua PPS", "Anggota PPK Pahandut", "Ketua")."""
+def signer_names(area: Area, offices: list[str], present: list[tuple[str, str]]) -> list[str]:
+    """The names on the committee's signature rows (Ketua, then Anggota), from the attendance
+    where it lists the committee's own members ("Ketua PPS", "Anggota PPK Pahandut", "Ketua");
+    "" where it does not, and a dotted line is printed to write on."""
     words = _committee_words(area)
     chair, members = [], []
     for name, capacity in present:
@@ -130,7 +111,7 @@ def signers(area: Area, offices: list[str], present: list[tuple[str, str]]) -> l
     out = []
     for office in offices:
         pool = chair if office == "Ketua" else members
-        out.append(Signer(office=office, name=pool.pop(0) if pool else ""))
+        out.append(pool.pop(0) if pool else "")
     return out
 
 
@@ -169,10 +150,10 @@ def total_rows(totals: dict[str, int], *, level: int, stage: str) -> list[TotalR
     """SPEC 8's totals of a BA: the list coklit starts from, Baru (with pindahan antar-TPS),
     TMS, and the list of the pleno (DPHP, or DPS for the KPU), each for L, P and L+P."""
     f = figures.derive(totals)
-    base, _recapped, _established = LISTS[stage]
-    name = list_name(level, stage)
+    base = BASE[stage][1]
+    listed = long_name(exports.pleno_list(level=level, stage=stage))
     rows = [
-        ("model_a", f"Jumlah pemilih dalam {LONG[base]}", ""),
+        ("model_a", f"Jumlah pemilih dalam {base}", ""),
         (
             "baru",
             "Jumlah pemilih baru",
@@ -180,7 +161,7 @@ def total_rows(totals: dict[str, int], *, level: int, stage: str) -> list[TotalR
             f"{terbilang.ribuan(f['pindah_lp'])} ({terbilang.angka(f['pindah_lp'])})",
         ),
         ("tms", "Jumlah pemilih Tidak Memenuhi Syarat (TMS)", ""),
-        ("dphp", f"Jumlah pemilih dalam {LONG[name]}", ""),
+        ("dphp", f"Jumlah pemilih dalam {listed}", ""),
     ]
     return [
         TotalRow(
@@ -218,8 +199,7 @@ class BeritaAcara:
     counts: list[tuple[str, Figure]]  # villages, TPS: what the recap spans
     note: str
     establishes: str  # the KPU's sentence establishing the list by its Keputusan
-    signature: exports.Signature
-    signers: list[Signer]
+    signature: exports.Signature  # with the signers' names the attendance gives
     annex: exports.Rekap
     annex_unit: str  # what a row of the annex is: "kecamatan", "kelurahan/desa", "TPS"
 
@@ -254,7 +234,7 @@ def build(pleno: Pleno) -> BeritaAcara:
     day = local.date()
     sf = snapshots.snapshot_figures(snapshot)
     name = list_name(area.level, pleno.stage)
-    body = body_name(area)
+    body = exports.body_name(area)
     place = hold.place.strip() or "…………………………………"
     opening = (
         f"Pada hari ini {terbilang.tanggal_kata(day)}, {terbilang.pukul(local, zone)}, "
@@ -263,21 +243,21 @@ def build(pleno: Pleno) -> BeritaAcara:
         + (f" dalam rangka {pemilihan.name}" if pemilihan else "")
         + "."
     )
-    signature = exports.signature_for(area=area, day=day)
+    signature = exports.signature_for(area=area, day=day, pemilihan=pemilihan)
     present = attendees(hold.attendees)
+    signature.names = signer_names(area, signature.members, present)
     counts = []
     if area.level == L.REGENCY:
         counts.append((f"Jumlah {area.district_kind}", Figure(len(sf.children))))
     if area.level in (L.REGENCY, L.DISTRICT):
         villages = Area.objects.filter(level=L.VILLAGE, code__startswith=area.code + ".").count()
-        counts.append(
-            ("Jumlah kampung" if area.is_papua else "Jumlah kelurahan/desa", Figure(villages))
-        )
+        counts.append((f"Jumlah {_village_unit(area)}", Figure(villages)))
     counts.append(("Jumlah TPS", Figure(sf.totals["tps_count"])))
     establishes = ""
     if area.level == L.REGENCY:
+        established = long_name(exports.pleno_list(level=area.level, stage=pleno.stage))
         establishes = (
-            f"{LONG[name]} {area.name} ditetapkan dengan Keputusan Komisi Pemilihan Umum "
+            f"{established} {area.name} ditetapkan dengan Keputusan Komisi Pemilihan Umum "
             f"{area.name} Nomor {hold.sk_number or pleno.sk_number}."
         )
     return BeritaAcara(
@@ -299,20 +279,39 @@ def build(pleno: Pleno) -> BeritaAcara:
         note=hold.note,
         establishes=establishes,
         signature=signature,
-        signers=signers(area, signature.members, present),
         annex_unit={
             L.REGENCY: area.district_kind,
-            L.DISTRICT: "kampung" if area.is_papua else "kelurahan/desa",
+            L.DISTRICT: _village_unit(area),
         }.get(area.level, "TPS"),
         annex=annex(
             area=area,
             sf=sf,
             day=day,
             as_of=f"{terbilang.tanggal(day)} {terbilang.pukul(local, zone)}, saat pleno",
+            list_name=name,
+            signature=signature,
         ),
     )
 
 
-def annex(*, area: Area, sf: snapshots.SnapshotFigures, day: dt.date, as_of: str) -> exports.Rekap:
-    """The recap of SPEC 9 (its three tables) as the BA's annex, from the snapshot's figures."""
-    return exports.rekap_for(area=area, children=sf.children, day=day, as_of=as_of)
+def _village_unit(area: Area) -> str:
+    # Papua's villages are kelurahan (1xxx) or kampung (2xxx), elsewhere kelurahan or desa.
+    return "kelurahan/kampung" if area.is_papua else "kelurahan/desa"
+
+
+def annex(
+    *,
+    area: Area,
+    sf: snapshots.SnapshotFigures,
+    day: dt.date,
+    as_of: str,
+    list_name: str,
+    signature: exports.Signature,
+) -> exports.Rekap:
+    """The recap of SPEC 9 (its three tables) as the BA's annex: the snapshot's figures, the
+    list that pleno recapped, signed by the committee that signs the BA."""
+    rekap = exports.rekap_for(
+        area=area, children=sf.children, day=day, as_of=as_of, list_name=list_name
+    )
+    rekap.signature = signature
+    return rekap
