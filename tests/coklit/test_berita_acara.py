@@ -221,3 +221,55 @@ def test_changed_since_after_a_reopen_names_the_voter_that_changed(world, held, 
     dsnap = snapshots.latest_snapshot(held.__class__.objects.get(area=world.district))
     dch = snapshots.changes_since(snapshots.previous_snapshot(dsnap), until=dsnap)
     assert [v.nama for v in dch.voters] == ["Ibu Wafat"] and dch.villages == [world.village.code]
+
+
+def _held_directly(area, *, attendees="", held_at=None):
+    """The area's pleno set held with a hold event and its snapshot, as `pleno_hold` leaves it
+    (without walking every level below it first)."""
+    from coklit.models import PlenoEvent
+
+    with transaction.atomic():
+        pleno = set_pleno(area)
+        hold = PlenoEvent.objects.create(
+            pleno=pleno,
+            action="hold",
+            state_from="belum",
+            state_to="sudah",
+            ba_number=f"BA {area.code}",
+            sk_number="SK 1" if area.level == 2 else "",
+            attendees=attendees,
+            held_at=held_at,
+        )
+        snapshots.snapshot_take(hold=hold)
+    return pleno
+
+
+def test_a_papua_district_is_the_ppd_of_a_distrik_of_kelurahan_and_kampung(world, login):
+    import datetime as dt
+
+    district = world.tps_mimika.parent.parent
+    _held_directly(
+        district,
+        attendees="Yakobus Beanal, Ketua PPD\nMaria Magal, Anggota PPD",
+        held_at=dt.datetime(2024, 8, 7, 0, 30, tzinfo=dt.UTC),
+    )
+    html = login(world.kpu_mimika).get(url(district)).content.decode()
+    assert f"PANITIA PEMILIHAN DISTRIK {district.name.upper()}" in html
+    assert "Jumlah kelurahan/kampung" in html and "Rekapitulasi per kelurahan/kampung" in html
+    # 00.30 UTC is 09.30 in Timika (WIT), the same day.
+    assert "Rabu tanggal tujuh bulan Agustus" in html and "pukul 09.30 WIT" in html
+    sign = html.split('id="ba-signature"')[1].split("</section>")[0]
+    assert sign.count("Anggota") == 4  # a PPD has five members
+    assert sign.index("Yakobus Beanal") < sign.index("Maria Magal")
+
+
+def test_the_kpu_signs_with_the_members_its_regency_has(world, login):
+    pemilihan = _pemilihan(world)
+    _held_directly(world.regency)
+    for members in (5, 3):
+        Pemilihan.objects.filter(pk=pemilihan.pk).update(kpu_members=members)
+        html = login(world.kpu).get(url(world.regency)).content.decode()
+        sign = html.split('id="ba-signature"')[1].split("</section>")[0]
+        assert sign.count("<tr>") - 1 == members, members  # less the header row
+        annex = html.split('id="ba-annex"')[1].split('class="signature"')[1].split("</section>")[0]
+        assert annex.count("Anggota") == members - 1
