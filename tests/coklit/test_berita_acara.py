@@ -273,3 +273,13 @@ def test_the_kpu_signs_with_the_members_its_regency_has(world, login):
         assert sign.count("<tr>") - 1 == members, members  # less the header row
         annex = html.split('id="ba-annex"')[1].split('class="signature"')[1].split("</section>")[0]
         assert annex.count("Anggota") == members - 1
+
+
+def test_in_english_the_controls_change_and_the_ba_stays_indonesian(world, held, login):
+    client = login(world.pps)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(url(world.village)).content.decode()
+    controls, document = html.split('<article class="ba-sheet"', 1)
+    assert "A4 portrait" in controls and "Print" in controls
+    assert "Pada hari ini Sabtu" in document and "Tanda Tangan" in document
+    assert "Keadaan data" in document and "Signature" not in document
