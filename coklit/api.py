@@ -8,7 +8,7 @@ area outside the caller's is 404.
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict, StrictInt, WithJsonSchema
 
 from coklit import figures, selectors, sync
 from coklit.masking import mask_nik
@@ -194,7 +194,12 @@ class Strict(Schema):
 
 
 class EventIn(Strict):
-    """One field result. Codes are checked per event: a bad one rejects that event only."""
+    """One field result, as the OpenAPI schema documents it.
+
+    The server checks each event on its own (`sync.parse_event`), not through this model, so a
+    malformed event (a wrong type, an unknown key, a bad code) is `rejected` with its reason
+    while the rest of its batch stands (SPEC 6).
+    """
 
     id: str = Field(..., description="UUID made by the device; a replayed id is a duplicate")
     # Strict: JSON true/false are not numbers (pydantic would take them as 1 and 0).
@@ -214,8 +219,12 @@ class EventIn(Strict):
     recorded_at: str = Field(..., description="when the result was recorded, ISO 8601")
 
 
+# An event as sent, documented as EventIn and checked event by event in sync.parse_event.
+RawEvent = Annotated[Any, WithJsonSchema(EventIn.model_json_schema())]
+
+
 class SyncIn(Strict):
-    events: list[EventIn] = Field(..., max_length=sync.MAX_EVENTS)
+    events: list[RawEvent] = Field(..., max_length=sync.MAX_EVENTS)
 
 
 class ResultOut(Schema):
@@ -374,7 +383,7 @@ def coklit_sync(request, payload: SyncIn):
     results = sync.sync_batch(
         tps=tps,
         user=user,
-        events=[e.model_dump() for e in payload.events],
+        events=payload.events,
         app_version=request.headers.get("X-App-Version", ""),
     )
     return {"results": results}

@@ -1,36 +1,24 @@
-"""Reads for the dashboard pages (selectors): totals, child rows, the chart, search, the TPS page.
+"""Reads for the dashboard pages (selectors): totals, child rows, search, the TPS page.
 
 Every read here is a fixed number of queries over `TpsFigures` (one row per TPS), `Pleno`,
 `DailyProgress` and `Area`, whatever the number of children or voters: the page and its poll
-must cost the same with 10,000 voters and with 1,000,000.
+must cost the same with 10,000 voters and with 1,000,000. Beside it: the election clock
+(`clock.py`), the progress chart (`chart.py`) and the two plain-SQL reads of every poll
+(`dashboard_sql.py`).
 """
 
 import datetime as dt
-from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db import connections, router
 from django.db.models import Count, Max, Q, Sum
-from django.utils import timezone
 
 from coklit import figures
-from coklit.models import (
-    FIGURE_FIELDS,
-    TMS_REASONS,
-    AreaVersion,
-    DailyProgress,
-    Pleno,
-    TpsFigures,
-    Voter,
-)
+from coklit.clock import Clock, clock_for  # noqa: F401  clock_for: exports.py, until it moves
+from coklit.dashboard_sql import grouped_figures
+from coklit.models import FIGURE_FIELDS, TMS_REASONS, Pleno, TpsFigures, Voter
 from coklit.plenos import current_stage
-from coklit.selectors import percent
-from kpu.models import Area, Pemilihan, Role, User, tzinfo_of, zone_of
-
-# A TPS that has not synced for this long is an exception on the dashboard (SPEC 7).
-STALE_AFTER = dt.timedelta(hours=48)
+from kpu.models import Area, Role, User
 
 # The TpsFigures column that holds each level's code, and the one that groups its children.
 _OWN_COL = figures.OWN_COLUMN
@@ -42,58 +30,6 @@ def figures_of(*, area: Area):
     if area.level in _OWN_COL:
         return TpsFigures.objects.filter(**{_OWN_COL[area.level]: area.code})
     return TpsFigures.objects.filter(regency_code__below=area.code)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """Now, in the election's zone, and where it stands in the coklit period."""
-
-    now: dt.datetime
-    zone: str
-    tzinfo: object
-    start: dt.date | None
-    end: dt.date | None
-
-    @property
-    def today(self) -> dt.date:
-        return self.now.date()
-
-    @property
-    def period_start(self) -> dt.datetime | None:
-        if self.start is None:
-            return None
-        return dt.datetime.combine(self.start, dt.time(), self.tzinfo)
-
-    @property
-    def expected(self) -> float | None:
-        """Share of the coklit period elapsed (0..1), by the hour: the ideal progress by now.
-
-        The ideal line runs straight from 0% at the start of the first day to 100% at the end of
-        the last. Taken at the whole hour so that a poll's ETag (which holds the hour) stays true.
-        """
-        if self.start is None or self.end is None:
-            return None
-        total = (self.end - self.start).days + 1
-        hour = self.now.replace(minute=0, second=0, microsecond=0)
-        elapsed = (hour - self.period_start).total_seconds() / (total * 86400)
-        return min(max(elapsed, 0.0), 1.0)
-
-    @property
-    def stale_cutoff(self) -> dt.datetime:
-        return self.now - STALE_AFTER
-
-
-def clock_for(*, area: Area, pemilihan: Pemilihan | None, now: dt.datetime | None = None) -> Clock:
-    # The election is the area's regency's, so its zone is the area's (kpu.models.zone_of).
-    zone, tz = zone_of(area.code), tzinfo_of(area.code)
-    now = timezone.localtime(now or timezone.now(), tz)
-    return Clock(
-        now=now,
-        zone=zone,
-        tzinfo=tz,
-        start=pemilihan.coklit_start if pemilihan else None,
-        end=pemilihan.coklit_end if pemilihan else None,
-    )
 
 
 def _stale_filter(clock: Clock) -> Q:
@@ -173,138 +109,6 @@ def live_figures(*, area: Area, clock: Clock, behind_only: bool = False):
     totals = _with_reasons(_complete(_sum_of(groups)))
     rows = children_rows(area=area, clock=clock, behind_only=behind_only, groups=groups)
     return totals, rows
-
-
-def grouped_figures(*, area: Area, clock: Clock) -> list[dict]:
-    """`_aggregates` of the area's TPS rows per child, keyed by the child column, in code order.
-
-    Plain SQL, prepared on PostgreSQL: the ORM spent more time building these 45 aggregates on
-    every request than the database spends computing them. Same figures as
-    `figures_of(area).values(child_col).annotate(**_aggregates(clock))`.
-    """
-    own_col, child_col = _OWN_COL[area.level], _CHILD_COL[area.level]
-    connection = connections[router.db_for_read(TpsFigures)]
-    cutoff = connection.ops.adapt_datetimefield_value(clock.stale_cutoff)
-    start = clock.period_start
-    never = " OR last_sync_at IS NULL" if start is not None and start <= clock.stale_cutoff else ""
-    sums = ", ".join(f"SUM({k})" for k in FIGURE_FIELDS)
-    sql = (
-        f"SELECT {child_col}, COUNT(*), SUM(CASE WHEN (target_l > 0 OR target_p > 0) AND "
-        f"(last_sync_at < %s{never}) THEN 1 ELSE 0 END), MAX(updated_at), MAX(last_sync_at), "
-        f"MAX(app_version), {sums} FROM {_FIGURES} WHERE {own_col} = %s "
-        f"GROUP BY {child_col} ORDER BY {child_col}"
-    )
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [cutoff, area.code])
-        rows = cursor.fetchall()
-    names = [child_col, "tps_count", "stale", "as_of", "last_sync", "app_version", *FIGURE_FIELDS]
-    groups = []
-    for row in rows:
-        g = dict(zip(names, row, strict=True))
-        g["as_of"], g["last_sync"] = _aware(g["as_of"]), _aware(g["last_sync"])
-        groups.append(g)
-    return groups
-
-
-def _aware(value):
-    """A datetime from raw SQL as the ORM gives it: SQLite returns text, naive in UTC."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
-
-
-def _level_of(code: str) -> int:
-    return code.count(".") + 1
-
-
-def live_version(*, code: str) -> tuple[Callable[[], Area], tuple] | None:
-    """The area with this code and a cheap version of what its live partial shows, in one query
-    (None: no such area). This is all an unchanged poll (a 304) reads besides who is asking.
-    The area comes as a function making it from the row: a 304 never needs it.
-
-    The figures: a TPS's own `version`, bumped on every change of its figures; above it the
-    area's `AreaVersion` counter, bumped in the same transaction (figures.apply, ensure_tps),
-    so one row is read where a regency has 2,000 TPS (a province, rare: the sum of its rows).
-    Plenos change on their own, so the count and latest `updated_at` of the plenos of the area,
-    the areas above it and those below it are part of it, and so is the election's coklit
-    period (the expected progress and the chart follow it).
-
-    Plain SQL, one statement, prepared on PostgreSQL (`prepared_cursor`).
-    """
-    level = _level_of(code)
-    if level == Area.Level.TPS:
-        figures_sql, figures_param = f"SELECT version AS v FROM {_FIGURES} WHERE tps_id = %s", code
-    elif level in _OWN_COL:
-        figures_sql, figures_param = f"SELECT version AS v FROM {_VERSIONS} WHERE code = %s", code
-    else:
-        figures_sql = f"SELECT SUM(version) AS v FROM {_VERSIONS} WHERE code LIKE %s"
-        figures_param = code + ".%"
-    # The plenos of the area's regency, district and village (a TPS: its village's), padded to
-    # three so the statement keeps one shape, and of everything below the area.
-    parts = code.split(".")
-    chain = [".".join(parts[:i]) for i in range(2, min(len(parts), 4) + 1)] or [code]
-    chain += [chain[-1]] * (3 - len(chain))
-    sql = (
-        "SELECT a.parent_id, a.level, a.name, f.v, d.n, d.m, p.n, p.s0, p.s1, p.e0, p.e1 "
-        f"FROM (SELECT parent_id, level, name FROM {_AREAS} WHERE code = %s) AS a "
-        f"LEFT JOIN ({figures_sql}) AS f ON TRUE, "
-        f"(SELECT COUNT(*) AS n, MAX(updated_at) AS m FROM {_PLENOS} "
-        "WHERE area_id IN (%s, %s, %s) OR area_id LIKE %s) AS d, "
-        "(SELECT COUNT(*) AS n, MIN(coklit_start) AS s0, MAX(coklit_start) AS s1, "
-        f"MIN(coklit_end) AS e0, MAX(coklit_end) AS e1 FROM {_ELECTIONS} WHERE regency_id = %s) "
-        "AS p"
-    )
-    regency = ".".join(code.split(".")[:2])
-    db = router.db_for_read(TpsFigures)
-    with prepared_cursor(connections[db]) as cursor:
-        cursor.execute(sql, [code, figures_param, *chain, code + ".%", regency])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    parent_id, area_level, name, figures_version, plenos, plenos_at, *election = row
-    if area_level != level:  # never, as codes nest; but a wrong column must not go unnoticed
-        return None
-    version = (int(figures_version or 0), plenos, str(plenos_at), *map(str, election))
-    return lambda: Area.from_db(db, _AREA_FIELDS, [code, parent_id, level, name]), version
-
-
-@contextmanager
-def prepared_cursor(connection):
-    """A cursor whose statements PostgreSQL keeps prepared, when the connection allows it.
-
-    Django's cursors bind parameters on the client and never prepare, so PostgreSQL parses and
-    plans a statement every time; a server-binding cursor lets psycopg prepare it, once per
-    connection (settings: `prepare_threshold`, DATABASE_PREPARED_STATEMENTS). Used
-    for the two plain-SQL reads every poll makes: the version query, most of what an unchanged
-    poll costs (prepared, it takes half the time), and the children's figures. Wrapped like any
-    Django cursor, so query logging and execute wrappers see it.
-    """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    connection.ensure_connection()
-    if getattr(connection.connection, "prepare_threshold", None) is None:
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
-    try:
-        yield cursor
-    finally:
-        cursor.close()
-
-
-_FIGURES = TpsFigures._meta.db_table
-_PLENOS = Pleno._meta.db_table
-_AREAS = Area._meta.db_table
-_VERSIONS = AreaVersion._meta.db_table
-_AREA_FIELDS = ["code", "parent_id", "level", "name"]
-_ELECTIONS = Pemilihan._meta.db_table
 
 
 @dataclass
@@ -431,87 +235,6 @@ def pantarlih_names(*, codes: list[str]) -> dict[str, list[str]]:
     ):
         out.setdefault(u.area_id, []).append(u.display_name)
     return out
-
-
-@dataclass(frozen=True)
-class Chart:
-    """The cumulative-progress chart as SVG coordinates (drawn by the template)."""
-
-    width: int
-    height: int
-    left: int
-    top: int
-    plot_w: int
-    plot_h: int
-    actual: str  # polyline points
-    ideal: str
-    today_x: float | None
-    last_point: tuple[float, float] | None
-    last_percent: float
-    grid: list  # [(y, label)]
-    start: dt.date
-    end: dt.date
-    days: int
-
-
-def progress_chart(*, area: Area, clock: Clock, target: int) -> Chart | None:
-    """Cumulative % done per day over the coklit period, against the ideal straight line.
-
-    Each point is the end of a day: done results recorded up to and including that day (from
-    DailyProgress, in the election's zone), over the voters on the list. One query.
-    """
-    if clock.start is None or clock.end is None:
-        return None
-    start, end = clock.start, clock.end
-    days = (end - start).days + 1
-    # Narrower than wide screens need and taller than it looks: on a 360 px phone the plot is
-    # still ~170 px tall (at 640 x 230 it was ~90 px).
-    width, height, left, top, right, bottom = 480, 280, 46, 14, 12, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def x(day_index: float) -> float:  # 0 = start of the first day, days = end of the last
-        return round(left + plot_w * day_index / days, 1)
-
-    def y(pct: float) -> float:
-        return round(top + plot_h * (1 - min(pct, 100.0) / 100), 1)
-
-    daily = dict(
-        DailyProgress.objects.filter(area_code=area.code, day__lte=end).values_list("day", "done")
-    )
-    before = sum(n for d, n in daily.items() if d < start)
-    last_day = min(clock.today, end)
-    points = [(x(0), y(0.0))]
-    cumulative = before
-    pct = 0.0
-    if clock.today >= start:
-        for i in range((last_day - start).days + 1):
-            cumulative += daily.get(start + dt.timedelta(days=i), 0)
-            pct = percent(cumulative, target)
-            # Today is drawn up to now, the days before to their end.
-            at = i + 1
-            if start + dt.timedelta(days=i) == clock.today:
-                at = i + (clock.now.hour * 60 + clock.now.minute) / 1440
-            points.append((x(at), y(pct)))
-    today_x = None
-    if start <= clock.today <= end:
-        today_x = points[-1][0]
-    return Chart(
-        width=width,
-        height=height,
-        left=left,
-        top=top,
-        plot_w=plot_w,
-        plot_h=plot_h,
-        actual=" ".join(f"{a},{b}" for a, b in points),
-        ideal=f"{x(0)},{y(0)} {x(days)},{y(100)}",
-        today_x=today_x,
-        last_point=points[-1] if len(points) > 1 else None,
-        last_percent=pct,
-        grid=[(y(p), p) for p in (0, 25, 50, 75, 100)],
-        start=start,
-        end=end,
-        days=days,
-    )
 
 
 # Search: villages and TPS (and districts) by name or code, inside one area.

@@ -82,6 +82,10 @@ def seed_structure(*, regency: Area, seed: int = 1, today: dt.date | None = None
     areas += [(Role.PPK, d) for d in Area.objects.filter(parent=regency)]
     areas += [(Role.PPS, v) for v in villages]
     areas += [(Role.PANTARLIH, t) for ts in tps_by_village.values() for t in ts]
+    # The supervisor at its three levels: Bawaslu, Panwaslu Kecamatan, Panwaslu Kelurahan/Desa.
+    areas += [(Role.BAWASLU, regency)]
+    areas += [(Role.BAWASLU, d) for d in Area.objects.filter(parent=regency)]
+    areas += [(Role.BAWASLU, v) for v in villages]
     have = set(
         User.objects.filter(username__in=[demo_username(r, a.code) for r, a in areas]).values_list(
             "username", flat=True
@@ -134,8 +138,13 @@ def example_logins(regency: Area) -> list[tuple[str, str]]:
             .order_by("area__code")
             .select_related("area")
         )
-        user = next((u for u in users if u.username == demo_username(role, u.area_id)), None)
-        if user:
+        demo = [u for u in users if u.username == demo_username(role, u.area_id)]
+        # The supervisor at the regency and at the first village (the PKD files saran).
+        picked = demo[:1]
+        if role == Role.BAWASLU:
+            picked = [u for u in demo if u.area.level == Area.Level.REGENCY][:1]
+            picked += [u for u in demo if u.area.level == Area.Level.VILLAGE][:1]
+        for user in picked:
             out.append((user.username, f"{user.role_label} · {user.area.title}"))
     return out
 

@@ -182,6 +182,8 @@ class CoklitEvent(models.Model):
         DEVICE = "device", _("Aplikasi pantarlih")
         ENTRI = "entri", _("Entri dari kertas")
         MODEL_A = "model_a", _("Unggahan Model A")
+        # An accepted public response or saran perbaikan (SPEC 8b, coklit/tanggapan.py).
+        TANGGAPAN = "tanggapan", _("Tanggapan/saran perbaikan")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tps = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
@@ -201,7 +203,7 @@ class CoklitEvent(models.Model):
     # Who entered it is `user` (the pantarlih's account, or the PPS operator's for paper).
     # db_default too: rows written by COPY or plain SQL (bench, bulk seeding) are a device's.
     source = models.CharField(
-        max_length=8, choices=Source.choices, default=Source.DEVICE, db_default=Source.DEVICE
+        max_length=10, choices=Source.choices, default=Source.DEVICE, db_default=Source.DEVICE
     )
     # Whether this event's outcome is the one standing for its voter (the latest recorded).
     stands = models.BooleanField(default=True)
@@ -483,3 +485,104 @@ class SnapshotVoter(models.Model):
                 name="coklit_snapshotvoter_village",
             )
         ]
+
+
+class Tanggapan(models.Model):
+    """A public response to the posted DPS, or a saran perbaikan of the supervisor (SPEC 8b).
+
+    Recorded for one village (a PPK or KPU records one received at its office and it goes to
+    the village), answered by the village's PPS: accepted, it becomes the change through the
+    same rules as a verified field result (coklit/tanggapan.py); rejected, it carries the reason
+    the reporter and the supervisor read.
+    """
+
+    class Kind(models.TextChoices):
+        BELUM_TERDAFTAR = "belum_terdaftar", _("Belum terdaftar")
+        DATA_SALAH = "data_salah", _("Data salah")
+        TMS = "tms", _("Tidak memenuhi syarat")
+        # How the work was done (a house visited without a sticker): the supervisor's only.
+        PROSEDUR = "prosedur", _("Prosedur")
+
+    class Source(models.TextChoices):
+        MASYARAKAT = "masyarakat", _("Tanggapan masyarakat")
+        SARAN = "saran", _("Saran perbaikan")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Menunggu jawaban")
+        ACCEPTED = "accepted", _("Diterima")
+        REJECTED = "rejected", _("Ditolak")
+
+    class Stage(models.TextChoices):
+        # The list it asks to correct: the DPHP during coklit, the DPS (into the DPSHP) after.
+        DPHP = "dphp", "DPHP"
+        DPSHP = "dpshp", "DPSHP"
+
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="tanggapan")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    stage = models.CharField(max_length=5, choices=Stage.choices, default=Stage.DPHP)
+    voter = models.ForeignKey(
+        Voter, null=True, blank=True, on_delete=models.PROTECT, related_name="tanggapan"
+    )
+    tms_reason = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_tps = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A new person's data (`belum_terdaftar`, the import columns with `tps`), or only the
+    # corrected fields (`data_salah`), as the sync API takes them.
+    new_voter = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    tps = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reporter = models.CharField(max_length=200, blank=True)
+    reporter_contact = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    evidence = models.CharField(max_length=300, blank=True)
+    # Where it was received: the office (area) of whoever recorded it.
+    received_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # Recorded after the response period of the election's schedule (SPEC 8b).
+    late = models.BooleanField(default=False)
+
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    answer_note = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The change it became when accepted (a verified field result; a new voter's own event).
+    event = models.ForeignKey(
+        CoklitEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        indexes = [
+            models.Index(fields=["village", "state"], name="coklit_tanggapan_village"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="prosedur") | models.Q(source="saran"),
+                name="coklit_tanggapan_prosedur_is_saran",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="pending", answered_at__isnull=True)
+                | (~models.Q(state="pending") & models.Q(answered_at__isnull=False)),
+                name="coklit_tanggapan_answered_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="rejected") | ~models.Q(answer_note=""),
+                name="coklit_tanggapan_rejected_has_reason",
+            ),
+        ]
+        verbose_name_plural = "tanggapan"
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} #{self.pk}"
+
+    @property
+    def what(self) -> str:
+        """The kind as officers say it: `TMS 1`, `Belum terdaftar`, `Data salah`."""
+        if self.kind == self.Kind.TMS and self.tms_reason:
+            return f"TMS {self.tms_reason}"
+        return str(self.get_kind_display())

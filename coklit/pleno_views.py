@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +26,10 @@ L = Area.Level
 
 
 def _page(request: AuthedRequest, area: Area, *, status: int = 200, **extra) -> HttpResponse:
-    context = plenos.page_context(area=area, user=request.user) | extra
+    # `?tahap=dphp|dpshp` shows another stage's pleno (SPEC 8b); the current one by default.
+    tahap = request.GET.get("tahap")
+    stage = tahap if tahap in plenos.Stage.values else None
+    context = plenos.page_context(area=area, user=request.user, stage=stage) | extra
     context["breadcrumbs"] = selectors.area_breadcrumbs(area=area)
     # "Changed since last held" (issue 12): held again, or returned since its last hold.
     pleno = context["pleno"]
@@ -72,5 +76,6 @@ def pleno_action(request: AuthedRequest, code: str, action: str) -> HttpResponse
             request,
             plenos.done_message(action, area, done),
         )
-        return redirect("coklit-pleno", code=area.code)
+        # The stage just acted on: after the KPU's DPS pleno the current stage is the next one.
+        return redirect(reverse("coklit-pleno", args=[area.code]) + f"?tahap={done.stage}")
     return _page(request, area, status=status, error=error, error_action=action, posted=data)

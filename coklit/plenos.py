@@ -208,6 +208,8 @@ def _parent_not_held(ctx: Context) -> str | None:
 
 
 def _regency_label(ctx: Context) -> str:
+    if ctx.stage == Stage.DPSHP:
+        return _("DPT sudah ditetapkan dalam pleno KPU")
     return _("DPS sudah ditetapkan dalam pleno KPU")
 
 
@@ -221,7 +223,22 @@ def _regency_held(ctx: Context) -> str | None:
     ) % {"ppk": ctx.area.district_committee, "area": ctx.area.title}
 
 
+def _answered_label(ctx: Context) -> str:
+    if ctx.stage == Stage.DPHP:
+        return _("Semua saran perbaikan Bawaslu/Panwaslu sudah dijawab")
+    return _("Semua tanggapan masyarakat dan saran perbaikan sudah dijawab")
+
+
+def _answered(ctx: Context) -> str | None:
+    """SPEC 8, 8b: before the DPHP pleno every saran perbaikan of the village is answered;
+    before the DPSHP pleno every response and saran."""
+    from coklit.tanggapan import unanswered_message  # it reads the stage from this module
+
+    return unanswered_message(village=ctx.area, stage=ctx.stage) or None
+
+
 COKLIT_COMPLETE = Need(_coklit_label, _coklit_complete)
+ANSWERED = Need(_answered_label, _answered)
 QUEUE_EMPTY = Need(_queue_label, _queue_empty)
 CHILDREN_HELD = Need(_children_label, _children_held)
 PARENT_NOT_HELD = Need(_parent_label, _parent_not_held)
@@ -250,9 +267,16 @@ class Transition:
 
 HOLDABLE = frozenset({BELUM, DIKEMBALIKAN})
 TRANSITIONS: tuple[Transition, ...] = (
-    # The PPS recaps its village's DPHP once coklit is done and verified. (Issue 18 adds: every
-    # saran perbaikan of the village answered.)
-    Transition("hold", L.VILLAGE, Role.PPS, HOLDABLE, SUDAH, needs=(COKLIT_COMPLETE, QUEUE_EMPTY)),
+    # The PPS recaps its village's list once coklit is done and verified and every saran
+    # perbaikan (in the second stage: every response too) is answered.
+    Transition(
+        "hold",
+        L.VILLAGE,
+        Role.PPS,
+        HOLDABLE,
+        SUDAH,
+        needs=(COKLIT_COMPLETE, QUEUE_EMPTY, ANSWERED),
+    ),
     # The PPK/PPD recaps all its villages at once; the KPU all its districts, establishing the DPS.
     Transition("hold", L.DISTRICT, Role.PPK, HOLDABLE, SUDAH, needs=(CHILDREN_HELD,)),
     Transition("hold", L.REGENCY, Role.KPU, HOLDABLE, SUDAH, needs=(CHILDREN_HELD,)),
@@ -353,12 +377,12 @@ def _refusal(action: str, area: Area) -> str:
 
 
 def current_stage(area: Area | str) -> str:
-    """The stage whose plenos `hold` and `return` act on.
-
-    Only the DPHP stage exists yet; issue 18 makes it DPSHP once the regency's DPHP pleno is
-    held (the DPS established).
-    """
-    return Stage.DPHP
+    """The stage whose plenos `hold` and `return` act on: DPHP until the KPU establishes the
+    DPS (its DPHP pleno held), then DPSHP (SPEC 8b: the same three plenos into the DPT)."""
+    code = area if isinstance(area, str) else area.code
+    regency = ".".join(code.split(".")[:2])
+    established = Pleno.objects.filter(stage=Stage.DPHP, area_id=regency, state=SUDAH).exists()
+    return Stage.DPSHP if established else Stage.DPHP
 
 
 def reopen_stage(regency_code: str) -> str:
@@ -429,7 +453,9 @@ def _share_lock(stage: str, codes: list[str], mode: str) -> None:
 # --- the lock on a village's voters ---------------------------------------------------------------
 
 
-def lock_messages(village_codes: Iterable[str], *, lock: str | None = None) -> dict[str, str]:
+def lock_messages(
+    village_codes: Iterable[str], *, lock: str | None = None, tanggapan: bool = False
+) -> dict[str, str]:
     """Which of these villages' voters cannot change, and why: {village code: message}.
 
     The one rule of the lock (SPEC 8, 8b): a held village pleno, or any held pleno above it,
@@ -437,6 +463,10 @@ def lock_messages(village_codes: Iterable[str], *, lock: str | None = None) -> d
     verification, the sync API, paper entry (through the sync service) and imports. `lock`:
     "update" (a verification), "share" (a sync or an import) or None (a page only reads);
     inside a transaction, the rows stay locked to its end.
+
+    `tanggapan`: the change is an accepted response (SPEC 8b). Once the DPS is established
+    coklit is closed to devices, paper entry and imports, but a village's voters still change
+    through accepted responses until its DPSHP pleno: only the DPSHP plenos lock them then.
     """
     codes = sorted(set(village_codes))
     if not codes:
@@ -461,7 +491,7 @@ def lock_messages(village_codes: Iterable[str], *, lock: str | None = None) -> d
     for code in codes:
         district, regency = code.rsplit(".", 1)[0], ".".join(code.split(".")[:2])
         chain = [
-            held.get((Stage.DPHP, regency)),
+            None if tanggapan and stage != Stage.DPHP else held.get((Stage.DPHP, regency)),
             held.get((stage, regency)),
             held.get((stage, district)),
             held.get((stage, code)),
@@ -471,7 +501,7 @@ def lock_messages(village_codes: Iterable[str], *, lock: str | None = None) -> d
         if areas is None:
             wanted = {*codes, *parents, *regencies}
             areas = {a.code: a for a in Area.objects.filter(code__in=wanted)}
-        out[code] = _lock_message(areas, code, district, regency, chain)
+        out[code] = _lock_message(areas, code, district, regency, chain, stage=stage)
     return out
 
 
@@ -481,11 +511,26 @@ def _ba(pleno: Pleno) -> str:
     return _("BA %(ba)s") % {"ba": pleno.ba_number}
 
 
-def _lock_message(areas, code, district_code, regency_code, chain) -> str:
+def _lock_message(areas, code, district_code, regency_code, chain, *, stage=Stage.DPHP) -> str:
     """Which pleno holds the village and who can return it: the highest held one decides."""
     village, district = areas[code], areas[district_code]
     regency = areas[regency_code]
     established, regency_held, district_held, village_held = chain
+    if stage == Stage.DPSHP and regency_held:
+        return _(
+            "DPT %(regency)s sudah ditetapkan dalam rapat pleno KPU (%(ba)s): data pemilih "
+            "%(village)s terkunci. Hanya KPU yang dapat membuka kembali %(village)s, dengan "
+            "alasan."
+        ) % {"regency": regency.title, "ba": _ba(regency_held), "village": village.title}
+    if stage == Stage.DPSHP and established and not (district_held or village_held):
+        return _(
+            "DPS %(regency)s sudah ditetapkan dalam rapat pleno KPU (%(ba)s): coklit ditutup. "
+            "Data pemilih %(village)s kini hanya berubah lewat tanggapan masyarakat dan saran "
+            "perbaikan yang diterima PPS, sampai pleno DPSHP-nya. Hanya KPU yang dapat membuka "
+            "kembali %(village)s untuk kesalahan rekap DPHP, dengan alasan."
+        ) % {"regency": regency.title, "ba": _ba(established), "village": village.title}
+    if stage == Stage.DPSHP and (district_held or village_held):
+        established = regency_held = None
     if established or regency_held:
         pleno = established or regency_held
         return _(
@@ -525,16 +570,18 @@ def _lock_from_rows(village: Area, ctx: Context) -> str:
     if not any(chain):
         return ""
     areas = {a.code: a for a in Area.objects.filter(code__in=[regency, district, village.code])}
-    return _lock_message(areas, village.code, district, regency, chain)
+    return _lock_message(areas, village.code, district, regency, chain, stage=ctx.stage)
 
 
-def village_editable_or_raise(village: Area | str, *, lock: str = "update") -> None:
+def village_editable_or_raise(
+    village: Area | str, *, lock: str = "update", tanggapan: bool = False
+) -> None:
     """Refuse (VillageLocked) when a pleno holds the village's voters; else lock its pleno row
     for the rest of the transaction (FOR UPDATE: a verification and a hold are strictly one
     after the other). Everything that changes a village's voters calls this or
     `lock_messages`."""
     code = village if isinstance(village, str) else village.code
-    message = lock_messages([code], lock=lock).get(code)
+    message = lock_messages([code], lock=lock, tanggapan=tanggapan).get(code)
     if message:
         raise VillageLocked(message)
 
@@ -627,6 +674,13 @@ def _check_expected(expected: str | None) -> str | None:
 
 
 def _state_refusal(transition: Transition, area: Area, pleno: Pleno) -> str:
+    if transition.action == "return" and pleno.stage == Stage.DPSHP and pleno.state == BELUM:
+        # After the DPS, a return acts on the second stage; the first one is closed.
+        return _(
+            "DPS sudah ditetapkan dalam pleno KPU: pleno DPHP %(area)s tidak dapat dikembalikan "
+            "lagi, dan pleno DPSHP-nya belum dilaksanakan. Bila ada kesalahan rekap DPHP di satu "
+            "kelurahan/desa, gunakan Buka kembali untuknya."
+        ) % {"area": area.title}
     if transition.action == "hold" and pleno.is_held:
         return _("%(pleno)s sudah dilaksanakan (%(ba)s).") % {
             "pleno": _cap(pleno_of(area)),
@@ -766,6 +820,10 @@ def pleno_hold(
     )
     # What the pleno recapped, stored with it (issue 12): its BA and "changed since" read this.
     snapshots.snapshot_take(hold=event)
+    if area.level == L.REGENCY and stage == Stage.DPHP:
+        from coklit.tanggapan import period_default_on_dps  # it reads the stage from here
+
+        period_default_on_dps(regency=area, held_at=fields.held_at)
     return pleno
 
 
@@ -881,8 +939,12 @@ def actions_for(user: User, area: Area, ctx: Context) -> list[ActionView]:
 
 def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
     """Everything `/pleno/<code>/` shows: the pleno, days at its state, what holding it needs,
-    its children's states, the user's actions and the history."""
-    stage = stage or current_stage(area)
+    its children's states, the user's actions and the history.
+
+    `stage`: another stage than the current one, shown as it stands (after the DPS, the first
+    stage's plenos stay readable); hold and return act on the current stage only."""
+    current = current_stage(area)
+    stage = stage or current
     codes = [area.regency_code, area.code]
     if area.level == L.VILLAGE:
         codes.append(area.parent_id)
@@ -929,7 +991,13 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
         "needs": needs,
         "ready": hold is not None and all(m is None for _label, m in needs),
         "children": child_rows,
-        "actions": actions_for(user, area, ctx),
+        "actions": [
+            a for a in actions_for(user, area, ctx) if stage == current or a.action == "reopen"
+        ],
+        "current_stage": current,
+        "stages": [(value, pleno_name(area.level, value)) for value in Stage.values]
+        if current != Stage.DPHP
+        else [],
         "history": history,
         "parent": ctx.pleno(area.parent_id) if area.level != L.REGENCY else None,
         "lock_message": lock_messages([area.code]).get(area.code, "")

@@ -403,6 +403,10 @@ AUDIT_LABELS = {
     "model_a_nik": _("mengunduh Model A dengan NIK lengkap"),
     "model_a_upload": _("mengunggah hasil coklit Model A"),
     "paper_entry": _("memasukkan hasil coklit dari kertas"),
+    # Responses and saran perbaikan (SPEC 8b, coklit/tanggapan.py).
+    "tanggapan_record": _("mencatat tanggapan/saran perbaikan"),
+    "tanggapan_accept": _("menerima tanggapan/saran perbaikan"),
+    "tanggapan_reject": _("menolak tanggapan/saran perbaikan"),
 }
 
 

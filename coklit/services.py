@@ -19,7 +19,7 @@ from coklit.models import CoklitEvent, Voter, change_new_value
 from coklit.plenos import lock_messages, village_editable_or_raise
 from coklit.voter_fields import CHANGEABLE, CLEANERS
 from kpu.models import Area, Role, User, audit
-from kpu.scoping import can_act
+from kpu.scoping import NIK_REVEAL_ROLES, can_act
 from kpu.services import DomainError, Refused
 
 __all__ = ["Refused", "lock_messages", "village_editable_or_raise"]
@@ -156,11 +156,15 @@ def _check_verifier(by: User, village: Area) -> None:
 
 
 @transaction.atomic
-def event_verify(*, event: CoklitEvent, by: User, decision: str, note: str = "") -> CoklitEvent:
+def event_verify(
+    *, event: CoklitEvent, by: User, decision: str, note: str = "", tanggapan: bool = False
+) -> CoklitEvent:
     """Approve or reject one result waiting in the PPS's queue (SPEC 8).
 
     Only a PPS of the event's village; the event must stand and wait for verification;
     a rejection needs a note (the pantarlih reads it); refused while a pleno holds the village.
+    `tanggapan=True`: the result an accepted response became (SPEC 8b), which may change a
+    village after coklit is closed, until its DPSHP pleno.
     """
     note = (note or "").strip()
     village = Area.objects.get(code=event.tps.parent_id)
@@ -169,7 +173,7 @@ def event_verify(*, event: CoklitEvent, by: User, decision: str, note: str = "")
         raise DomainError(_("Pilih setujui atau tolak."))
     if decision == "reject" and not note:
         raise DomainError(_("Tulis alasan penolakan agar pantarlih tahu apa yang harus diperiksa."))
-    village_editable_or_raise(village)
+    village_editable_or_raise(village, tanggapan=tanggapan)
     voter = (
         Voter.objects.select_for_update().filter(pk=event.voter_id).first()
         if event.voter_id
@@ -274,7 +278,7 @@ def event_outcome_code(event: CoklitEvent, *, voter_status: str | None = None) -
 def voter_nik_reveal(*, voter: Voter, by: User, reason: str) -> str:
     """The full NIK of one voter for a PPS/PPK/KPU user in scope, with the reason logged."""
     reason = (reason or "").strip()
-    if by.role not in (Role.PPS, Role.PPK, Role.KPU):
+    if by.role not in NIK_REVEAL_ROLES:
         raise Refused(_("Hanya PPS, PPK dan KPU yang dapat membuka NIK lengkap."))
     if not reason:
         raise DomainError(_("Tulis alasan membuka NIK ini; alasan dicatat di log audit."))

@@ -163,8 +163,13 @@ def parse_event(
     tms_reason = raw.get("tms_reason")
     target_tps = raw.get("target_tps")
     note = raw.get("note") or ""
-    changes = raw.get("changes") or {}
-    new_voter = raw.get("new_voter") or {}
+    changes = raw.get("changes")
+    new_voter = raw.get("new_voter")
+    if changes is not None and not isinstance(changes, dict):
+        raise Rejected("`changes` harus berupa objek {kolom: nilai baru}.")
+    if new_voter is not None and not isinstance(new_voter, dict):
+        raise Rejected("`new_voter` harus berupa objek {kolom: nilai}.")
+    changes, new_voter = changes or {}, new_voter or {}
     if not isinstance(note, str):
         raise Rejected("`note` harus berupa teks.")
     note = note.strip()
@@ -182,8 +187,10 @@ def parse_event(
             raise Rejected(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
         return Event(event_id, outcome, None, None, None, note, {}, new_voter, recorded_at)
 
-    if not _is_int(voter):
+    if voter is None:
         raise Rejected(f"Hasil {outcome} perlu `voter`: id pemilih dari daftar TPS.")
+    if not _is_int(voter):
+        raise Rejected("`voter` harus bilangan bulat: id pemilih dari daftar TPS.")
     if new_voter:
         raise Rejected("`new_voter` hanya untuk pemilih baru (BARU).")
     if outcome == "MS":
@@ -256,8 +263,12 @@ def sync_batch(
     events: list[dict],
     app_version: str,
     source: str = CoklitEvent.Source.DEVICE,
+    tanggapan: bool = False,
 ) -> list[dict]:
     """Apply a device's batch for `tps`; one result per event, in order.
+
+    `tanggapan=True`: an accepted response, which may change a village after coklit is closed
+    until its DPSHP pleno (`plenos.lock_messages`).
 
     Each result is `{"id", "status": accepted|duplicate|rejected, "error"}`. Raises DomainError
     only for a batch that is refused as a whole (too many events).
@@ -292,6 +303,7 @@ def sync_batch(
         for attempt in range(RACE_RETRIES + 1):
             batch = _Batch(tps=tps, user=user, app_version=app_version, now=now, tzinfo=tzinfo)
             batch.source = source
+            batch.tanggapan = tanggapan
             batch.voting_day = pemilihan.voting_day if pemilihan else now.astimezone(tzinfo).date()
             batch.load(parsed.values())
             outcome = list(results)
@@ -342,6 +354,7 @@ class _Batch:
         self.app_version = app_version
         self.now = now
         self.tzinfo = tzinfo
+        self.tanggapan = False
         self.accepted = 0
         self.dirty: set[int] = set()
         self.new_voters: list[tuple[Voter, CoklitEvent]] = []
@@ -362,7 +375,9 @@ class _Batch:
         self.village = Area.objects.get(pk=tps.parent_id)
         # The village's pleno row, share-locked: a hold (FOR UPDATE) waits for syncs in flight,
         # and syncs after it see it held. No result slips into a held village (SPEC 8).
-        self.locked = lock_messages([self.village.code], lock="share").get(self.village.code, "")
+        self.locked = lock_messages(
+            [self.village.code], lock="share", tanggapan=self.tanggapan
+        ).get(self.village.code, "")
 
         events = list(events)
         # An id no database column can hold is simply not on the list (and must not reach SQL).

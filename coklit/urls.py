@@ -1,6 +1,14 @@
 from django.urls import path
 
-from coklit import ba_views, pleno_views, views, views_export, views_paper, workflow_views
+from coklit import (
+    ba_views,
+    pleno_views,
+    tanggapan_views,
+    views,
+    views_export,
+    views_paper,
+    workflow_views,
+)
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
@@ -30,6 +38,21 @@ urlpatterns = [
             name=f"coklit-pleno-{action}",
         )
         for action in ("hold", "return", "reopen")
+    ],
+    # Public responses and saran perbaikan (SPEC 8b).
+    path(
+        "wilayah/<str:code>/tanggapan/",
+        tanggapan_views.village_tanggapan,
+        name="coklit-tanggapan",
+    ),
+    *[
+        path(
+            f"tanggapan/<int:pk>/{action}/",
+            tanggapan_views.tanggapan_answer,
+            {"action": action},
+            name=f"coklit-tanggapan-{action}",
+        )
+        for action in ("accept", "reject")
     ],
     # Recaps, DPS lists and print pages (SPEC 9).
     path("wilayah/<str:code>/rekap.xlsx", views_export.rekap_xlsx, name="coklit-rekap-xlsx"),

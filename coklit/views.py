@@ -13,6 +13,9 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from coklit import dashboard, plenos, selectors
+from coklit.chart import progress_chart
+from coklit.clock import Clock, clock_for
+from coklit.dashboard_sql import live_version
 from coklit.models import FIGURE_FIELDS, Flag, Pleno, Voter
 from coklit.tables import (
     DENOMINATOR,
@@ -41,7 +44,7 @@ def _poll_seconds() -> int:
 def _live_etag(request: AuthedRequest, code: str, version: tuple) -> str:
     """The ETag of the live partial: what it shows can only change if one of these does.
 
-    The figures' version (`dashboard.live_version`), the query string (sort, filter), the
+    The figures' version (`dashboard_sql.live_version`), the query string (sort, filter), the
     language, the viewer's own area (links depend on scope) and the hour (UTC, so the zones'
     hours too): "behind expected" and "not synced for 48 h" move with time alone, and the
     expected share is taken by the whole hour. Made from plain strings: it is most of the
@@ -62,7 +65,7 @@ def _live_etag(request: AuthedRequest, code: str, version: tuple) -> str:
 
 
 def _live_context(
-    request: AuthedRequest, area: Area, clock: dashboard.Clock, pleno: Pleno | None = None
+    request: AuthedRequest, area: Area, clock: Clock, pleno: Pleno | None = None
 ) -> dict:
     """`pleno`: the village's pleno when the caller read it already (the page)."""
     behind_only = request.GET.get("tertinggal") == "1"
@@ -82,7 +85,7 @@ def _live_context(
         "expected_percent": (int(clock.expected * 1000) / 10)
         if clock.expected is not None
         else None,
-        "chart": dashboard.progress_chart(area=area, clock=clock, target=totals["target"]),
+        "chart": progress_chart(area=area, clock=clock, target=totals["target"]),
         "poll_seconds": _poll_seconds(),
         # A poll the server does not answer within this counts as failed (the banner shows).
         "poll_timeout_ms": POLL_TIMEOUT_MS,
@@ -97,7 +100,7 @@ def _live_context(
     }
 
 
-def _gap_points(totals: dict, clock: dashboard.Clock) -> float | None:
+def _gap_points(totals: dict, clock: Clock) -> float | None:
     """Done % less the expected % by now, in percentage points, one decimal (negative: behind).
 
     From the two figures as shown (both rounded down to one decimal), so the three numbers on
@@ -158,7 +161,7 @@ def _live(request: AuthedRequest, code: str) -> HttpResponse:
     compared."""
     if not in_scope(request.user, code):
         raise Http404("Wilayah tidak ditemukan.")
-    found = dashboard.live_version(code=code)
+    found = live_version(code=code)
     if found is None:
         raise Http404("Wilayah tidak ditemukan.")
     make_area, version = found
@@ -179,7 +182,7 @@ def _render(
     """`poll`: the live partial answers a poll, and brings the headline card (at the top of the
     page, outside #live) out of band."""
     pemilihan = selectors.pemilihan_for(area=area)
-    clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+    clock = clock_for(area=area, pemilihan=pemilihan)
     context = {
         "area": area,
         "pemilihan": pemilihan,

@@ -22,7 +22,7 @@ from coklit.models import CoklitEvent, Voter
 from coklit.services import Refused
 from kpu.http import AuthedRequest
 from kpu.models import Area, Role
-from kpu.scoping import area_for_user_or_404, can_act, in_scope
+from kpu.scoping import area_for_user_or_404, can_act, in_scope, may_reveal_nik
 from kpu.services import DomainError
 
 V = Area.Level
@@ -42,6 +42,7 @@ def _queue_context(request: AuthedRequest, village: Area) -> dict:
         "pleno": plenos.pleno_for(area=village),
         "lock_message": lock_message,
         "can_verify": can_act(request.user, Role.PPS, village) and not lock_message,
+        "can_reveal": may_reveal_nik(request.user, village.code),
         "counts": selectors.queue_counts(village=village),
         "zone": selectors.area_zone(village),
         "now": timezone.now(),
@@ -197,9 +198,7 @@ def nik_reveal(request: AuthedRequest, voter_id: int) -> HttpResponse:
     Pantarlih and anyone outside the voter's village get 404 (they may not know it exists).
     """
     voter = get_object_or_404(Voter.objects.select_related("village"), pk=voter_id)
-    if request.user.role not in (Role.PPS, Role.PPK, Role.KPU) or not in_scope(
-        request.user, voter.village_id
-    ):
+    if not may_reveal_nik(request.user, voter.village_id):
         raise Http404("Pemilih tidak ditemukan.")
     context = {"voter": voter, "reason": request.POST.get("reason", "")}
     try:

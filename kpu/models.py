@@ -164,6 +164,10 @@ class Pemilihan(models.Model):
     voting_day = models.DateField()
     coklit_start = models.DateField()
     coklit_end = models.DateField()
+    # The public response period after the DPS is posted (SPEC 5, 8b; 18-27 August in 2024).
+    # Empty: the ten days after the KPU's DPS pleno (coklit/tanggapan.py: response_period).
+    tanggapan_start = models.DateField(null=True, blank=True)
+    tanggapan_end = models.DateField(null=True, blank=True)
     # Commissioners of the KPU Kab/Kota who sign its recaps: three or five, by regency.
     kpu_members = models.PositiveSmallIntegerField(
         default=5, choices=[(3, "3"), (5, "5")], verbose_name="anggota KPU Kab/Kota"
@@ -177,6 +181,11 @@ class Pemilihan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(coklit_start__lte=models.F("coklit_end")),
                 name="kpu_pemilihan_coklit_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tanggapan_start__isnull=True, tanggapan_end__isnull=True)
+                | models.Q(tanggapan_start__lte=models.F("tanggapan_end")),
+                name="kpu_pemilihan_tanggapan_period_ordered",
             ),
         ]
         verbose_name_plural = "pemilihan"
@@ -204,22 +213,53 @@ class Role(models.TextChoices):
     PPK = "ppk", "PPK"
     PPS = "pps", "PPS"
     PANTARLIH = "pantarlih", "Pantarlih"
+    # The election supervisor (SPEC 2): Bawaslu Kab/Kota, Panwaslu Kecamatan, Panwaslu
+    # Kelurahan/Desa. Reads everything of its area, acts only on its own saran perbaikan.
+    BAWASLU = "bawaslu", "Bawaslu"
+
+
+def bawaslu_label(area_code: str | None) -> str:
+    """The supervisor's body at the level of its area: Bawaslu Kab/Kota at a regency,
+    Panwaslu Kecamatan (Panwaslu Distrik in Papua) at a district, Panwaslu Kelurahan/Desa
+    (PKD) at a village."""
+    code = area_code or ""
+    depth = code.count(".") + 1 if code else 0
+    if depth == 3:
+        return "Panwaslu Distrik" if code.startswith("9") else "Panwaslu Kecamatan"
+    if depth == 4:
+        return "Panwaslu Kelurahan/Desa (PKD)"
+    return "Bawaslu Kab/Kota"
 
 
 def role_label(role: str, area_code: str | None) -> str:
-    """How officers name a role in an area: a ppk in Papua is the PPD (SPEC 3)."""
+    """How officers name a role in an area: a ppk in Papua is the PPD (SPEC 3), a bawaslu
+    user is named by the supervisor's body at its level."""
     if role == Role.PPK and (area_code or "").startswith("9"):
         return "PPD"
+    if role == Role.BAWASLU and area_code:
+        return bawaslu_label(area_code)
     return Role(role).label if role in Role.values else role
 
 
-# Each role works at exactly one level of area (SPEC 2).
+# The level a role works at (SPEC 2); the supervisor's first (its other levels: ROLE_LEVELS).
 ROLE_LEVEL = {
     Role.KPU: Area.Level.REGENCY,
     Role.PPK: Area.Level.DISTRICT,
     Role.PPS: Area.Level.VILLAGE,
     Role.PANTARLIH: Area.Level.TPS,
+    Role.BAWASLU: Area.Level.REGENCY,
 }
+# Every level a role may hold an account at: the supervisor has a body at three levels.
+ROLE_LEVELS: dict[str, tuple[int, ...]] = {role: (level,) for role, level in ROLE_LEVEL.items()}
+ROLE_LEVELS[Role.BAWASLU] = (Area.Level.REGENCY, Area.Level.DISTRICT, Area.Level.VILLAGE)
+
+
+def role_levels_label(role: str) -> str:
+    """`Kabupaten/Kota`, or for the supervisor `Kabupaten/Kota, Kecamatan atau Kelurahan/Desa`."""
+    labels = [str(Area.Level(level).label) for level in ROLE_LEVELS[role]]
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " atau " + labels[-1]
 
 
 class User(AbstractUser):

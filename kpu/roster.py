@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 
 from kpu import uploads
-from kpu.models import ROLE_LEVEL, Area, User
+from kpu.models import ROLE_LEVEL, ROLE_LEVELS, Area, Role, User, role_levels_label
 from kpu.scoping import managed_roles
 from kpu.services import DomainError
 
@@ -102,7 +102,9 @@ def _example_rows(user: User) -> list[list[str]]:
     rows = []
     own = user.area_id or ""
     names = ["Yohana Wenda", "Agus Santoso"]
-    for role, name in zip(reversed(managed_roles(user)[-2:]), names, strict=False):
+    # The field committees (a pantarlih, a PPS): the roster is mostly theirs, not the supervisor's.
+    roles = [r for r in managed_roles(user) if r != Role.BAWASLU]
+    for role, name in zip(reversed(roles[-2:]), names, strict=False):
         area = (
             Area.objects.filter(level=ROLE_LEVEL[role], code__startswith=own)
             .order_by("code")
@@ -145,12 +147,12 @@ def template_workbook(user: User) -> bytes:
     help_ws.append([])
     help_ws.append(["peran", _("tingkat wilayah")])
     for role in managed_roles(user):
-        help_ws.append([str(role), str(Area.Level(ROLE_LEVEL[role]).label)])
+        help_ws.append([str(role), role_levels_label(role)])
     help_ws.append([])
     help_ws.append(["kode_wilayah", "nama", _("tingkat")])
     for cell in help_ws[help_ws.max_row]:
         cell.font = Font(bold=True)
-    levels = {ROLE_LEVEL[r] for r in managed_roles(user)}
+    levels = {level for r in managed_roles(user) for level in ROLE_LEVELS[r]}
     # A superuser without an area would get the whole country: they use the admin instead.
     own = user.area_id or "-"
     areas = Area.objects.filter(code__within=own, level__in=levels)

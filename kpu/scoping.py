@@ -67,13 +67,24 @@ def can_act(user: User, role: Role, area: Area) -> bool:
     return user.role == role and in_scope(user, area.code)
 
 
+# Who may reveal one voter's full NIK (with a reason, audited; SPEC 10): the committees that
+# work with the list. Pantarlih work from the masked list; the supervisor (bawaslu) reads
+# everything of its area with NIK masked and never reveals (SPEC 2).
+NIK_REVEAL_ROLES = (Role.PPS, Role.PPK, Role.KPU)
+
+
+def may_reveal_nik(user: User, village_code: str) -> bool:
+    return user.role in NIK_REVEAL_ROLES and in_scope(user, village_code)
+
+
 # Accounts (issue 7). Who may manage whose account: a KPU its regency (every role, its own
 # included, because a KPU's secretariat registers new commissioners' staff too); a PPS the
 # pantarlih of its own village only (the 2024 rosters came from the PPS); PPK and pantarlih
 # nobody. Giving a role above one's own, or an area outside one's own, is impossible because
 # the roles and areas a manager may give are exactly the ones below.
+# The supervisor's accounts (Bawaslu, Panwaslu) are created by the KPU too (SPEC 2, issue 18).
 MANAGED_ROLES: dict[str, tuple[Role, ...]] = {
-    Role.KPU: (Role.KPU, Role.PPK, Role.PPS, Role.PANTARLIH),
+    Role.KPU: (Role.KPU, Role.PPK, Role.PPS, Role.PANTARLIH, Role.BAWASLU),
     Role.PPS: (Role.PANTARLIH,),
 }
 

@@ -3,7 +3,7 @@
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kpu.models import ROLE_LEVEL, Area, AuditEntry, DeviceToken, User
+from kpu.models import ROLE_LEVELS, Area, AuditEntry, DeviceToken, User
 from kpu.scoping import managed_roles
 
 
@@ -63,7 +63,7 @@ def filter_areas(*, by: User) -> list[Area]:
 
 def assignable_areas(*, by: User) -> list[Area]:
     """Areas `by` may give an account in (for the form's suggestions), with their parent."""
-    levels = {ROLE_LEVEL[r] for r in managed_roles(by)}
+    levels = {level for r in managed_roles(by) for level in ROLE_LEVELS[r]}
     if not by.area_id:
         return []
     return list(

@@ -15,7 +15,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpu.models import ROLE_LEVEL, Area, DeviceToken, Pemilihan, Role, User, audit
+from kpu.models import (
+    ROLE_LEVELS,
+    Area,
+    DeviceToken,
+    Pemilihan,
+    Role,
+    User,
+    audit,
+    role_levels_label,
+)
 from kpu.scoping import in_scope, managed_roles, may_manage
 
 
@@ -28,19 +37,44 @@ class Refused(DomainError):
 
 
 def pemilihan_create(
-    *, regency: Area, name: str, voting_day: dt.date, coklit_start: dt.date, coklit_end: dt.date
+    *,
+    regency: Area,
+    name: str,
+    voting_day: dt.date,
+    coklit_start: dt.date,
+    coklit_end: dt.date,
+    tanggapan_start: dt.date | None = None,
+    tanggapan_end: dt.date | None = None,
 ) -> tuple[Pemilihan, bool]:
-    """Create the election of a regency, or update the dates of the one with this name."""
+    """Create the election of a regency, or update the dates of the one with this name.
+
+    The response period (SPEC 8b) is given whole or not at all; without it, it is the ten days
+    after the KPU's DPS pleno."""
     if regency.level != Area.Level.REGENCY:
         raise DomainError(f"{regency.code} bukan kabupaten/kota.")
     if coklit_start > coklit_end:
         raise DomainError("Awal coklit harus sebelum atau sama dengan akhir coklit.")
     if coklit_end > voting_day:
         raise DomainError("Coklit harus selesai sebelum hari pemungutan suara.")
+    if (tanggapan_start is None) != (tanggapan_end is None):
+        raise DomainError("Masa tanggapan perlu tanggal awal dan akhir (atau keduanya kosong).")
+    if tanggapan_start is not None:
+        if tanggapan_start > tanggapan_end:
+            raise DomainError("Awal masa tanggapan harus sebelum atau sama dengan akhirnya.")
+        if tanggapan_start <= coklit_end or tanggapan_end > voting_day:
+            raise DomainError(
+                "Masa tanggapan harus sesudah coklit dan sebelum hari pemungutan suara."
+            )
     pemilihan, created = Pemilihan.objects.update_or_create(
         regency=regency,
         name=name,
-        defaults={"voting_day": voting_day, "coklit_start": coklit_start, "coklit_end": coklit_end},
+        defaults={
+            "voting_day": voting_day,
+            "coklit_start": coklit_start,
+            "coklit_end": coklit_end,
+            "tanggapan_start": tanggapan_start,
+            "tanggapan_end": tanggapan_end,
+        },
     )
     return pemilihan, created
 
@@ -65,15 +99,15 @@ def user_create(
         role = Role(role)
     except ValueError:
         raise DomainError(
-            f"Peran '{role}' tidak dikenal: pilih kpu, ppk, pps atau pantarlih."
+            f"Peran '{role}' tidak dikenal: pilih kpu, ppk, pps, pantarlih atau bawaslu."
         ) from None
     try:
         area = Area.objects.get(code=area_code)
     except Area.DoesNotExist:
         raise DomainError(f"Wilayah {area_code} tidak ditemukan.") from None
-    if area.level != ROLE_LEVEL[role]:
+    if area.level not in ROLE_LEVELS[role]:
         raise DomainError(
-            f"Peran {role.label} bekerja di tingkat {Area.Level(ROLE_LEVEL[role]).label}, "
+            f"Peran {role.label} bekerja di tingkat {role_levels_label(role)}, "
             f"sedangkan {area.code} adalah {area.kind}."
         )
     try:
@@ -236,7 +270,7 @@ def account_problems(
                 % {"code": area_code or "(kosong)"},
             ),
         )
-    elif role in Role.values and area.level != ROLE_LEVEL[role]:
+    elif role in Role.values and area.level not in ROLE_LEVELS[role]:
         problems.append(
             (
                 "kode_wilayah",
@@ -246,7 +280,7 @@ def account_problems(
                 )
                 % {
                     "role": Role(role).label,
-                    "level": Area.Level(ROLE_LEVEL[role]).label,
+                    "level": role_levels_label(role),
                     "code": area.code,
                     "kind": area.kind,
                 },
@@ -288,7 +322,8 @@ def reserved_username(username: str, role: str) -> bool:
     """Does `username` start with the prefix of a role other than `role`, or an admin word?"""
     name = username.lower()
     for prefix in RESERVED_PREFIXES:
-        if prefix == role:
+        # The supervisor's accounts may be named after its body (`panwaslu-...`) too.
+        if prefix == role or (role == Role.BAWASLU and prefix == "panwaslu"):
             continue
         if name.startswith(prefix) and not name[len(prefix) : len(prefix) + 1].isalpha():
             return True

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kpu.middleware.zone",
+                "coklit.context_processors.stage",
             ],
         },
     },
@@ -146,7 +147,7 @@ for _db in DATABASES.values():
         _db["CONN_HEALTH_CHECKS"] = True
         # Statements run on server-binding cursors are prepared on their first run on a
         # connection (only the dashboard poll's plain-SQL reads use one, statements that repeat
-        # on every poll: coklit.dashboard.prepared_cursor; Django's own cursors bind on the
+        # on every poll: coklit.dashboard_sql.prepared_cursor; Django's own cursors bind on the
         # client and never prepare). DATABASE_PREPARED_STATEMENTS=0 behind a PgBouncer in
         # transaction mode older than 1.21, which cannot keep prepared statements.
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = (

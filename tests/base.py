@@ -32,6 +32,11 @@ class World:
     ppk_bukit_batu: User
     # KPU Mimika (94.04) is another regency, in Papua (WIT, distrik and kampung).
     kpu_mimika: User
+    # Panwaslu Kelurahan Pahandut (PKD): the supervisor of Pahandut, reads the village and its
+    # TPS only, NIK masked, and files saran perbaikan there; acts on nothing else.
+    pkd: User
+    # Bawaslu Kota Palangka Raya: the supervisor of the whole city, read only.
+    bawaslu: User
     regency: Area
     district: Area
     village: Area
@@ -88,6 +93,8 @@ def build_world() -> World:
         pps_panarung=_user("pps_panarung", Role.PPS, panarung),
         ppk_bukit_batu=_user("ppk_bukit_batu", Role.PPK, bukit_batu),
         kpu_mimika=_user("kpu_mimika", Role.KPU, get("94.04")),
+        pkd=_user("pkd", Role.BAWASLU, village),
+        bawaslu=_user("bawaslu", Role.BAWASLU, get("62.71")),
         regency=get("62.71"),
         district=get("62.71.01"),
         village=village,

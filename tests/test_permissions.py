@@ -51,6 +51,8 @@ MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
     "coklit-model-a-xlsx": ("get", {5}, None),
     "coklit-model-a-upload": ("get", {5}, {"pps"}),
     "coklit-entry": ("get", {5}, {"pps"}),
+    # Responses and saran perbaikan of a village (SPEC 8b): anyone in scope reads them.
+    "coklit-tanggapan": ("get", {4}, None),
 }
 
 # POST URLs keyed by an event or a voter id (not an area code), scoped through the event's TPS
@@ -58,6 +60,9 @@ MATRIX: dict[str, tuple[str, set[int] | None, set[str] | None]] = {
 # (test_only_the_pps_of_the_village_verifies) and tests/coklit/test_nik_reveal.py prove them
 # against every persona.
 UNSCOPED |= {"coklit-event-verify", "coklit-nik-reveal"}
+# Answers to a response, keyed by its id: tests/coklit/test_tanggapan.py
+# (test_only_the_pps_of_the_village_answers) proves them against every persona.
+UNSCOPED |= {"coklit-tanggapan-accept", "coklit-tanggapan-reject"}
 
 
 def _names(patterns, prefix=""):
@@ -103,6 +108,12 @@ def _cases(world):
         ("pantarlih", w.pantarlih, w.tps1, True),
         ("pantarlih", w.pantarlih, w.tps2, False),
         ("pantarlih", w.pantarlih, w.village, False),
+        # Panwaslu Kelurahan (PKD): reads its village and TPS; acts only on its saran perbaikan.
+        ("bawaslu", w.pkd, w.village, True),
+        ("bawaslu", w.pkd, w.tps1, True),
+        ("bawaslu", w.pkd, w.village_panarung, False),
+        ("bawaslu", w.pkd, w.tps_panarung, False),
+        ("bawaslu", w.pkd, w.district, False),
     ]
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.base import PASSWORD, build_world
 
@@ -72,9 +73,9 @@ def open_as(browser, live_server):
         page.errors = []
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.settled = lambda: page.wait_for_function(
-            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-        )
+        page.settled = lambda: expect(
+            page.locator(".htmx-request, .htmx-swapping, .htmx-settling")
+        ).to_have_count(0)
         page.goto(live_server.url + "/masuk/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)

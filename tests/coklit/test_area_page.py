@@ -384,6 +384,8 @@ def test_papua_pages_speak_of_kampung_and_kelurahan_never_desa(world, login):
 @pytest.mark.parametrize("days_before", [1, 10])  # never-synced TPS late only after 48 h
 def test_the_grouped_figures_are_those_the_orm_computes(world, days_before):
     from coklit import dashboard
+    from coklit.clock import clock_for
+    from coklit.dashboard_sql import grouped_figures
     from kpu.models import Pemilihan
 
     election(world.regency, days_before=days_before)
@@ -394,7 +396,7 @@ def test_the_grouped_figures_are_those_the_orm_computes(world, days_before):
     set_figures(world.tps_panarung, target_l=4, last_sync_at=now - dt.timedelta(hours=1))
     pemilihan = Pemilihan.objects.get(regency=world.regency)
     for area in (world.regency, world.district, world.village):
-        clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+        clock = clock_for(area=area, pemilihan=pemilihan)
         col = dashboard._CHILD_COL[area.level]
         expected = list(
             dashboard.figures_of(area=area)
@@ -402,7 +404,7 @@ def test_the_grouped_figures_are_those_the_orm_computes(world, days_before):
             .annotate(**dashboard._aggregates(clock))
             .order_by(col)
         )
-        assert dashboard.grouped_figures(area=area, clock=clock) == expected
+        assert grouped_figures(area=area, clock=clock) == expected
         totals, _rows = dashboard.live_figures(area=area, clock=clock)
         assert totals == dashboard.area_totals(area=area, clock=clock)
     assert any(g["stale"] for g in expected)
@@ -430,8 +432,11 @@ def test_a_pps_village_page_reads_its_pleno_and_figures_once(world, login):
     with CaptureQueriesContext(connection) as q:
         html = client.get(f"/wilayah/{world.village.code}/").content.decode()
     sqls = [x["sql"] for x in q.captured_queries]
-    # The village's pleno for the live panel and the inbox, its chain for the panel.
-    assert sum("coklit_pleno" in s for s in sqls) == 2
+    # The village's pleno for the live panel and the inbox, its chain for the panel; the
+    # regency's stage (SPEC 8b: which stage's pleno, one indexed row each) for those two, the
+    # responses' card (the second stage's recap) and the stage bar of every page. Constant
+    # whatever the size of the regency.
+    assert sum("coklit_pleno" in s for s in sqls) == 6
     assert sum("FROM coklit_tpsfigures" in s or 'FROM "coklit_tpsfigures"' in s for s in sqls) == 1
     assert 'id="inbox"' in html and 'id="pleno-panel"' in html
     assert '<span class="state dikembalikan">' in html and "TMS keliru" in html

@@ -27,8 +27,9 @@ from tests.coklit.workflow import (
 pytestmark = pytest.mark.django_db
 
 
-def state(area) -> str:
-    return plenos.pleno_for(area=area).state
+def state(area, stage="dphp") -> str:
+    # The first stage's (after the KPU's pleno the current stage is DPSHP: issue 18).
+    return plenos.pleno_for(area=area, stage=stage).state
 
 
 def post(client, action, area, **data):
@@ -75,7 +76,7 @@ def test_the_whole_chain_by_pps_ppk_and_kpu(world, login):
         note="Rekap DPHP",
         expected="belum",
     )
-    assert r.status_code == 302 and r["Location"] == f"/pleno/{code}/"
+    assert r.status_code == 302 and r["Location"] == f"/pleno/{code}/?tahap=dphp"
     pleno = Pleno.objects.get(area=world.village)
     assert (pleno.state, pleno.ba_number, pleno.place) == (
         "sudah",

@@ -138,7 +138,8 @@ def test_the_list_filters_by_area_role_status_and_search(world, login):
         html = client.get(reverse("kpu-accounts"), params).content.decode()
         return set(re.findall(r'</a><br><span class="code">([^<]+)</span>', html))
 
-    assert names(wilayah="62.71.01.1001") == {"pps", "pantarlih", "pantarlih2"}
+    assert names(wilayah="62.71.01.1001") == {"pps", "pantarlih", "pantarlih2", "pkd"}
+    assert names(peran="bawaslu") == {"pkd", "bawaslu"}
     assert names(peran="ppk") == {"ppk", "ppk_bukit_batu"}
     assert names(wilayah="62.71.01", peran="pps") == {"pps", "pps_panarung"}
     assert names(q="panarung") == {"pps_panarung"}

@@ -23,7 +23,7 @@ def test_the_lookups_follow_relations(world):
     users = set(
         User.objects.filter(area__code__within="62.71.01").values_list("username", flat=True)
     )
-    assert users == {"ppk", "pps", "pantarlih", "pantarlih2", "pps_panarung"}
+    assert users == {"ppk", "pps", "pkd", "pantarlih", "pantarlih2", "pps_panarung"}
     assert set(
         User.objects.filter(area__code__below="62.71.01").values_list("username", flat=True)
     ) == (users - {"ppk"})

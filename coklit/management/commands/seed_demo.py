@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from coklit import demo
+from coklit import demo, demo_tanggapan
 from kpu.models import Area
 
 
@@ -13,8 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("--voters-per-tps", type=int, default=300)
         parser.add_argument("--progress", type=float, default=0.6)
         parser.add_argument("--seed", type=int, default=1)
+        # SPEC 8b: `tanggapan` seeds (on a fresh database) a regency whose coklit ended weeks
+        # ago, whose DPS was established three days ago, in its response period, with the
+        # second stage played in part of it.
+        parser.add_argument("--tahap", choices=["coklit", "tanggapan"], default="coklit")
 
-    def handle(self, *args, regency, voters_per_tps, progress, seed, **options):
+    def handle(self, *args, regency, voters_per_tps, progress, seed, tahap="coklit", **options):
         if not 0 <= progress <= 1:
             raise CommandError("--progress must be between 0 and 1 (e.g. 0.6)")
         if not 1 <= voters_per_tps <= demo.MAX_VOTERS_PER_TPS:
@@ -25,7 +32,11 @@ class Command(BaseCommand):
             area = Area.objects.get(code=regency, level=Area.Level.REGENCY)
         except Area.DoesNotExist:
             raise CommandError(f"{regency} is not a regency code (e.g. 62.71)") from None
-        result = demo.seed_structure(regency=area, seed=seed)
+        today = None
+        if tahap == "tanggapan":
+            # Coklit ran about two months ago and ended a month ago.
+            today = timezone.localdate() - dt.timedelta(days=45)
+        result = demo.seed_structure(regency=area, seed=seed, today=today)
         p = result["pemilihan"]
         self.stdout.write(
             f"{area.name}: {result['villages']} villages, {result['tps']} TPS, "
@@ -37,14 +48,17 @@ class Command(BaseCommand):
             f"Voters: {voters['voters']} on the list ({voters['created']} added now, "
             f"{voters['flagged']} of them flagged for the PPS)."
         )
-        self.seed_progress(area, progress, seed)
+        if tahap == "tanggapan":
+            demo_tanggapan.seed_second_stage(regency=area, seed=seed, log=self.stdout.write)
+        else:
+            self.seed_progress(area, progress, seed)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (every demo user's password: {demo.DEMO_PASSWORD}):")
         for username, what in demo.example_logins(area):
             self.stdout.write(f"  {username:<36} {what}")
         self.stdout.write(
             "  Every area has one: kpu-<regency>, ppk-<district>, pps-<village>, "
-            "pantarlih-<TPS code>."
+            "pantarlih-<TPS code>, bawaslu-<regency, district or village>."
         )
 
     def seed_progress(self, area, progress, seed):
@@ -66,3 +80,5 @@ class Command(BaseCommand):
                 "district held": "PPK pleno held",
             }.get(stage, stage)
             self.stdout.write(f"  {village.title} ({village.code}): {what}")
+        for line in demo_tanggapan.seed_saran_in_coklit(regency=area, seed=seed):
+            self.stdout.write(f"  Saran perbaikan PKD: {line}")

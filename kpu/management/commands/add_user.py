@@ -6,8 +6,9 @@ from kpu.services import DomainError, generate_password, user_create
 
 class Command(BaseCommand):
     help = (
-        "Create a user with one role in one area. Without --password a one-time password is "
-        "generated and printed; the user must change it at first login."
+        "Create a user with one role (kpu, ppk, pps, pantarlih, bawaslu) in one area. Without "
+        "--password a one-time password is generated and printed; the user must change it at "
+        "first login."
     )
 
     def add_arguments(self, parser):

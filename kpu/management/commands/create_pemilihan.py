@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--voting-day", required=True)
         parser.add_argument("--coklit-start", required=True)
         parser.add_argument("--coklit-end", required=True)
+        # SPEC 5/8b: the public response period; default the ten days after the DPS pleno.
+        parser.add_argument("--tanggapan-start")
+        parser.add_argument("--tanggapan-end")
 
     def handle(self, *args, **o):
         try:
@@ -38,6 +41,8 @@ class Command(BaseCommand):
                 voting_day=date_arg(o["voting_day"]),
                 coklit_start=date_arg(o["coklit_start"]),
                 coklit_end=date_arg(o["coklit_end"]),
+                tanggapan_start=date_arg(o["tanggapan_start"]) if o["tanggapan_start"] else None,
+                tanggapan_end=date_arg(o["tanggapan_end"]) if o["tanggapan_end"] else None,
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc

@@ -1,0 +1,711 @@
+"""Public responses and the supervisor's saran perbaikan (SPEC 8b): recording, answering, the
+response period and the counts the pages show.
+
+One rule per question, called from the views, the plenos' preconditions and the exports:
+- who may record what (`record_source`): a PPS, PPK or KPU records a *tanggapan masyarakat*
+  once the DPS is posted; a `bawaslu` user files a *saran perbaikan* at any stage from coklit
+  on, and may give kind `prosedur`;
+- who answers (`tanggapan_accept`, `tanggapan_reject`): the village's PPS;
+- what an accepted one becomes: a field result sent through the sync service (the same checks
+  as a device's event: a new voter's data, a correction's fields, a TMS code) and verified at
+  once by the PPS through `services.event_verify` (the same lock, figures and audit log as the
+  queue). The change is therefore exactly what verifying that result would have made it.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, Count, F, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from coklit import plenos, selectors, services, sync
+from coklit.models import (
+    TMS_NOTE_REQUIRED,
+    TMS_REASONS,
+    CoklitEvent,
+    Pleno,
+    Tanggapan,
+    TpsFigures,
+    Voter,
+)
+from coklit.voter_fields import CHANGEABLE, clean_changes, clean_new_voter
+from kpu.models import Area, Pemilihan, Role, User, audit
+from kpu.scoping import can_act, in_scope
+from kpu.services import DomainError
+
+T = Tanggapan
+# After the DPS pleno, the public respond for ten days unless the schedule says otherwise.
+DEFAULT_PERIOD_DAYS = 10
+MAX_TEXT = 2000
+
+
+class Invalid(DomainError):
+    """A missing or bad field (answered 400, the form shown again with the reason)."""
+
+
+class Refused(services.Refused):
+    """A role in scope that may not do this (403)."""
+
+
+# --- the stage and the period ----------------------------------------------------------------
+
+
+def dps_established_at(village: Area | str) -> dt.datetime | None:
+    """When the KPU established the DPS covering this village (its DPHP pleno held), or None."""
+    code = village if isinstance(village, str) else village.code
+    regency = ".".join(code.split(".")[:2])
+    pleno = (
+        Pleno.objects.filter(stage=Pleno.Stage.DPHP, area_id=regency, state=Pleno.State.SUDAH)
+        .values_list("held_at", "state_since")
+        .first()
+    )
+    return (pleno[0] or pleno[1]) if pleno else None
+
+
+def village_stage(village: Area | str) -> str:
+    """The list a response of this village asks to correct: the DPHP during coklit, the DPS
+    (into the DPSHP) once the DPS is established."""
+    return T.Stage.DPSHP if plenos.current_stage(village) == Pleno.Stage.DPSHP else T.Stage.DPHP
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    # Set when the period comes from the schedule; derived from the DPS pleno otherwise.
+    scheduled: bool
+
+    @property
+    def open(self) -> bool:
+        return self.start <= self.today <= self.end
+
+    @property
+    def days_left(self) -> int:
+        """Days left including today (the last day shows 1)."""
+        return (self.end - self.today).days + 1 if self.open else 0
+
+    @property
+    def upcoming(self) -> bool:
+        return self.today < self.start
+
+    @property
+    def over(self) -> bool:
+        return self.today > self.end
+
+
+def response_period(
+    pemilihan: Pemilihan | None, *, established_at: dt.datetime | None = None
+) -> Period | None:
+    """The election's response period (SPEC 5): from its schedule, else the ten days after the
+    DPS pleno (`established_at`), else unknown (None)."""
+    if pemilihan is None:
+        return None
+    today = pemilihan.today()
+    if pemilihan.tanggapan_start and pemilihan.tanggapan_end:
+        return Period(pemilihan.tanggapan_start, pemilihan.tanggapan_end, today, True)
+    if established_at is None:
+        return None
+    day = pemilihan.localtime(established_at).date()
+    start = day + dt.timedelta(days=1)
+    return Period(start, start + dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), today, False)
+
+
+def period_for(area: Area) -> Period | None:
+    """The response period shown on an area's pages: the election's schedule (the KPU's DPS
+    pleno writes the default ten days into it when the schedule has none)."""
+    return response_period(selectors.pemilihan_for(area=area))
+
+
+def period_default_on_dps(*, regency: Area, held_at: dt.datetime) -> None:
+    """The KPU's DPS pleno held: an election without a response period in its schedule gets
+    the ten days after it (SPEC 5), so every page can show the period from then on."""
+    pemilihan = selectors.pemilihan_for(area=regency)
+    if pemilihan is None or (pemilihan.tanggapan_start and pemilihan.tanggapan_end):
+        return
+    period = response_period(pemilihan, established_at=held_at)
+    Pemilihan.objects.filter(pk=pemilihan.pk).update(
+        tanggapan_start=period.start, tanggapan_end=period.end
+    )
+
+
+# The regency's stage, in order (SPEC 8b; shown on every page).
+STAGES = (
+    ("coklit", _lazy("Coklit")),
+    ("dps", _lazy("DPS ditetapkan")),
+    ("tanggapan", _lazy("Pengumuman dan tanggapan")),
+    ("dpshp", _lazy("DPSHP")),
+    ("dpt", _lazy("DPT ditetapkan")),
+)
+
+
+@dataclass
+class RegencyStage:
+    key: str
+    period: Period | None
+
+    @property
+    def label(self) -> str:
+        return str(dict(STAGES)[self.key])
+
+    @property
+    def steps(self) -> list[tuple[str, str, str]]:
+        """(key, label, "done" | "current" | "") for the stepper of every page."""
+        keys = [k for k, _label in STAGES]
+        here = keys.index(self.key)
+        return [
+            (k, str(label), "done" if i < here else "current" if i == here else "")
+            for i, (k, label) in enumerate(STAGES)
+        ]
+
+
+def regency_stage(regency_code: str) -> RegencyStage | None:
+    """Where the regency is: coklit → DPS (established, not yet posted) → pengumuman dan
+    tanggapan (the response period) → DPSHP (after it, the second plenos) → DPT (established).
+    Two queries: the regency's held plenos and its election."""
+    held = set(
+        Pleno.objects.filter(area_id=regency_code, state=Pleno.State.SUDAH).values_list(
+            "stage", flat=True
+        )
+    )
+    pemilihan = Pemilihan.objects.filter(regency_id=regency_code).order_by("-voting_day").first()
+    if pemilihan is None and not held:
+        return None
+    period = response_period(pemilihan)
+    if Pleno.Stage.DPSHP in held:
+        return RegencyStage("dpt", period)
+    if Pleno.Stage.DPHP not in held:
+        return RegencyStage("coklit", period)
+    if period and period.upcoming:
+        return RegencyStage("dps", period)
+    if period and period.over:
+        return RegencyStage("dpshp", period)
+    return RegencyStage("tanggapan", period)
+
+
+# The list each stage shows (SPEC 8b, 9): the DPS stays the DPS as established while it is
+# posted; after the period the list is the DPSHP being recapped, then the DPT.
+STAGE_LIST = {"coklit": "dphp", "dps": "dps", "tanggapan": "dps", "dpshp": "dpshp", "dpt": "dpt"}
+
+
+def list_stage(area: Area) -> str:
+    """`dphp`, `dps`, `dpshp` or `dpt`: the list of the regency's current stage."""
+    stage = regency_stage(area.regency_code)
+    return STAGE_LIST[stage.key] if stage else "dphp"
+
+
+# --- recording -------------------------------------------------------------------------------
+
+RECORDING_ROLES = (Role.PPS, Role.PPK, Role.KPU)
+
+
+def record_source(user: User) -> str | None:
+    """What this user records: a saran perbaikan (the supervisor), a public response (the
+    committees), or nothing (None)."""
+    if user.role == Role.BAWASLU:
+        return T.Source.SARAN
+    if user.role in RECORDING_ROLES:
+        return T.Source.MASYARAKAT
+    return None
+
+
+def kinds_for(user: User) -> list[tuple[str, str]]:
+    """The kinds this user may give, with their labels (`prosedur` is the supervisor's)."""
+    source = record_source(user)
+    return [
+        (value, label)
+        for value, label in T.Kind.choices
+        if value != T.Kind.PROSEDUR or source == T.Source.SARAN
+    ]
+
+
+def _text(value, name: str, *, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise Invalid(_("%(name)s paling panjang %(n)s karakter.") % {"name": name, "n": limit})
+    if "\x00" in value:
+        raise Invalid(_("%(name)s berisi karakter yang tidak sah.") % {"name": name})
+    return value
+
+
+def _int(value, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid(_("%(name)s harus angka.") % {"name": name}) from None
+    if not 0 < number < 2**31:
+        raise Invalid(_("%(name)s tidak valid.") % {"name": name})
+    return number
+
+
+def _tps_of(village: Area, number: int | None, what: str) -> Area:
+    if number is None:
+        raise Invalid(_("Pilih TPS %(what)s.") % {"what": what})
+    code = f"{village.code}.{number:03d}"
+    tps = Area.objects.filter(code=code, parent=village).first() if number < 1000 else None
+    if tps is None:
+        raise Invalid(
+            _("TPS %(n)s tidak ada di %(village)s.") % {"n": f"{number:03d}", "village": village}
+        )
+    return tps
+
+
+@transaction.atomic
+def tanggapan_record(
+    *,
+    village: Area,
+    by: User,
+    kind: str,
+    voter_id=None,
+    tms_reason=None,
+    target_tps=None,
+    tps=None,
+    fields: dict | None = None,
+    reporter: str = "",
+    reporter_contact: str = "",
+    note: str = "",
+    evidence: str = "",
+) -> Tanggapan:
+    """Record a public response or a saran perbaikan for a village (SPEC 8b).
+
+    `fields`: the import columns of SPEC 5 as given (a new person's data for
+    `belum_terdaftar`; only the corrected ones for `data_salah`). Checked here with the sync
+    API's rules, so an accepted one is never refused later for its data.
+    """
+    if not in_scope(by, village.code) or village.level != Area.Level.VILLAGE:
+        raise Refused(_("Wilayah ini di luar wilayah Anda."))
+    source = record_source(by)
+    if source is None:
+        raise Refused(
+            _("Tanggapan dicatat oleh PPS, PPK atau KPU; saran perbaikan oleh Bawaslu/Panwaslu.")
+        )
+    stage = village_stage(village)
+    if source == T.Source.MASYARAKAT and stage == T.Stage.DPHP:
+        raise DomainError(
+            _(
+                "DPS %(village)s belum ditetapkan: tanggapan masyarakat dicatat setelah DPS "
+                "diumumkan. Selama coklit, laporan warga diteruskan ke pantarlih."
+            )
+            % {"village": village.title}
+        )
+    if kind not in T.Kind.values:
+        raise Invalid(_("Pilih jenis tanggapan."))
+    if kind == T.Kind.PROSEDUR and source != T.Source.SARAN:
+        raise Invalid(_("Jenis prosedur hanya untuk saran perbaikan Bawaslu/Panwaslu."))
+    fields = {k: v for k, v in (fields or {}).items() if k in CHANGEABLE and v not in (None, "")}
+    item = T(
+        village=village,
+        kind=kind,
+        source=source,
+        stage=stage,
+        reporter=_text(reporter, _("Nama pelapor"), limit=200),
+        reporter_contact=_text(reporter_contact, _("Kontak pelapor"), limit=100),
+        note=_text(note, _("Keterangan")),
+        evidence=_text(evidence, _("Bukti"), limit=300),
+        received_area_id=by.area_id,
+        recorded_by=by,
+    )
+    if kind in (T.Kind.DATA_SALAH, T.Kind.TMS):
+        number = _int(voter_id, _("Pemilih"))
+        voter = (
+            Voter.objects.filter(pk=number, village=village).select_related("tps").first()
+            if number
+            else None
+        )
+        if voter is None:
+            raise Invalid(_("Pilih pemilih yang dimaksud dari daftar kelurahan ini."))
+        item.voter, item.tps = voter, voter.tps
+        if voter.origin == Voter.Origin.BARU:
+            # A new voter of this coklit is not on the starting list that a TMS or a correction
+            # is counted against; the sync service refuses to re-coklit one, and so do we.
+            raise Invalid(
+                _(
+                    "%(name)s adalah pemilih baru hasil coklit: datanya diperiksa PPS di antrean "
+                    "verifikasi, bukan lewat tanggapan TMS atau data salah."
+                )
+                % {"name": voter.nama}
+            )
+    if kind == T.Kind.TMS:
+        reason = _int(tms_reason, _("Alasan TMS"))
+        if reason not in TMS_REASONS:
+            raise Invalid(_("Pilih alasan TMS 1 sampai 9."))
+        if reason in TMS_NOTE_REQUIRED and not item.note:
+            raise Invalid(
+                _("TMS %(n)s perlu keterangan: tuliskan buktinya atau alasannya.") % {"n": reason}
+            )
+        item.tms_reason = reason
+        if reason == 8:
+            target = _tps_of(village, _int(target_tps, _("TPS tujuan")), _("tujuan (TMS 8)"))
+            if target.pk == item.voter.tps_id:
+                raise Invalid(_("TMS 8: TPS tujuan harus TPS lain, bukan TPS pemilih sekarang."))
+            item.target_tps = target.tps_number
+    elif kind == T.Kind.DATA_SALAH:
+        if not fields:
+            raise Invalid(_("Isi kolom yang diperbaiki saja (mis. nama, alamat, RT)."))
+        try:
+            item.changes = clean_changes(fields)
+        except ValueError as exc:
+            raise Invalid(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+    elif kind == T.Kind.BELUM_TERDAFTAR:
+        item.tps = _tps_of(village, _int(tps, "TPS"), _("tempat orang ini terdaftar"))
+        try:
+            data = clean_new_voter(fields or {"nama": ""})
+        except ValueError as exc:
+            raise Invalid(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+        item.new_voter = {
+            k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()
+        }
+    # Late: after the period of the posted DPS (a saran during coklit answers no period).
+    period = period_for(village) if stage == T.Stage.DPSHP else None
+    item.late = bool(period and period.over)
+    item.save()
+    audit(
+        user=by,
+        action="tanggapan_record",
+        area_code=village.code,
+        target=str(item.pk),
+        note=item.note,
+        kind=item.kind,
+        source=item.source,
+        voter=item.voter_id,
+        late=item.late,
+    )
+    return item
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
+def _lock_pending(item: Tanggapan, by: User) -> Tanggapan:
+    village = Area.objects.get(pk=item.village_id)
+    if not can_act(by, Role.PPS, village):
+        raise Refused(
+            _("Hanya PPS %(village)s yang menjawab tanggapan dan saran perbaikan di sini.")
+            % {"village": village.title}
+        )
+    item = (
+        T.objects.select_for_update(of=("self",)).select_related("village", "voter").get(pk=item.pk)
+    )
+    if item.state != T.State.PENDING:
+        raise DomainError(
+            _("Tanggapan ini sudah dijawab (%(state)s); muat ulang halaman.")
+            % {"state": item.get_state_display().lower()}
+        )
+    return item
+
+
+def _event_of(item: Tanggapan) -> dict:
+    """The field result an accepted response becomes, as a device would send it."""
+    event = {
+        "id": str(uuid.uuid4()),
+        "recorded_at": timezone.now().isoformat(),
+        "note": _("%(source)s #%(pk)s: %(note)s")
+        % {"source": item.get_source_display(), "pk": item.pk, "note": item.note},
+    }
+    if item.kind == T.Kind.BELUM_TERDAFTAR:
+        return event | {"voter": None, "outcome": "BARU", "new_voter": item.new_voter}
+    if item.kind == T.Kind.DATA_SALAH:
+        return event | {"voter": item.voter_id, "outcome": "MS", "changes": item.changes}
+    tms = {"voter": item.voter_id, "outcome": "TMS", "tms_reason": item.tms_reason}
+    if item.tms_reason == 8:
+        tms["target_tps"] = item.target_tps
+    return event | tms
+
+
+def _already_so(item: Tanggapan) -> bool:
+    """The voter already stands as the response asks, verified (nothing left to change)."""
+    voter = item.voter
+    if voter is None or voter.verification == Voter.Verification.PENDING:
+        return False
+    if item.kind == T.Kind.TMS:
+        return voter.status == Voter.Status.TMS and voter.tms_reason == item.tms_reason
+    if item.kind == T.Kind.DATA_SALAH:
+        current = {}
+        for name in item.changes:
+            mine = getattr(voter, name)
+            current[name] = mine.isoformat() if isinstance(mine, dt.date) else mine
+        return current == item.changes
+    return False
+
+
+@transaction.atomic
+def tanggapan_accept(*, tanggapan: Tanggapan, by: User, note: str = "") -> Tanggapan:
+    """The PPS accepts: the response becomes the change (a new voter, a correction or a TMS),
+    verified at once, in the audit log; a `prosedur` saran is acknowledged (no voter changes)."""
+    item = _lock_pending(tanggapan, by)
+    note = _text(note, _("Catatan"))
+    if item.kind != T.Kind.PROSEDUR and not _already_so(item):
+        tps = Area.objects.get(pk=item.tps_id)
+        raw = _event_of(item)
+        [result] = sync.sync_batch(
+            tps=tps,
+            user=by,
+            events=[raw],
+            app_version="",
+            source=CoklitEvent.Source.TANGGAPAN,
+            tanggapan=True,
+        )
+        if result["status"] != "accepted":
+            raise DomainError(
+                _("Tanggapan tidak dapat diterapkan: %(why)s") % {"why": result["error"]}
+            )
+        event = CoklitEvent.objects.select_related("tps").get(pk=raw["id"])
+        services.event_verify(
+            event=event, by=by, decision="approve", note=raw["note"], tanggapan=True
+        )
+        item.event = event
+    item.state = T.State.ACCEPTED
+    item.answer_note = note
+    item.answered_by = by
+    item.answered_at = timezone.now()
+    item.save()
+    audit(
+        user=by,
+        action="tanggapan_accept",
+        area_code=item.village_id,
+        target=str(item.pk),
+        note=note,
+        kind=item.kind,
+        source=item.source,
+        voter=item.voter_id or (item.event.voter_id if item.event else None),
+        event=str(item.event_id or ""),
+    )
+    return item
+
+
+@transaction.atomic
+def tanggapan_reject(*, tanggapan: Tanggapan, by: User, note: str) -> Tanggapan:
+    """The PPS rejects with the reason (required): the reporter and the supervisor read it.
+    Changes no voter, so it is possible even while the village is locked by a pleno."""
+    note = _text(note, _("Alasan"))
+    if not note:
+        raise Invalid(_("Tulis alasan penolakan: pelapor dan pengawas membacanya."))
+    item = _lock_pending(tanggapan, by)
+    item.state = T.State.REJECTED
+    item.answer_note = note
+    item.answered_by = by
+    item.answered_at = timezone.now()
+    item.save()
+    audit(
+        user=by,
+        action="tanggapan_reject",
+        area_code=item.village_id,
+        target=str(item.pk),
+        note=note,
+        kind=item.kind,
+        source=item.source,
+    )
+    return item
+
+
+# --- preconditions of the plenos -------------------------------------------------------------
+
+
+def unanswered_message(*, village: Area, stage: str) -> str:
+    """Why the PPS may not hold its pleno of `stage` yet, or "" (SPEC 8, 8b): before the DPHP
+    pleno every saran perbaikan is answered; before the DPSHP pleno every response and saran."""
+    qs = T.objects.filter(village=village, state=T.State.PENDING)
+    if stage == T.Stage.DPHP:
+        n = qs.filter(source=T.Source.SARAN).count()
+        if n:
+            return _(
+                "%(n)s saran perbaikan Bawaslu/Panwaslu belum dijawab: jawab dulu di halaman "
+                "Tanggapan."
+            ) % {"n": n}
+        return ""
+    n = qs.count()
+    if n:
+        return _(
+            "%(n)s tanggapan masyarakat dan saran perbaikan belum dijawab: jawab dulu di "
+            "halaman Tanggapan."
+        ) % {"n": n}
+    return ""
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def tanggapan_in_village(
+    *, village: Area, kind: str = "", state: str = "", source: str = ""
+) -> list[Tanggapan]:
+    qs = T.objects.filter(village=village).select_related(
+        "voter", "tps", "recorded_by", "answered_by", "received_area"
+    )
+    if kind in T.Kind.values:
+        qs = qs.filter(kind=kind)
+    if state in T.State.values:
+        qs = qs.filter(state=state)
+    if source in T.Source.values:
+        qs = qs.filter(source=source)
+    return list(qs.order_by("-recorded_at", "-pk")[:500])
+
+
+def counts(*, area: Area) -> dict:
+    """Responses under an area per kind and state: {kind: {state: n, "total": n}}, plus a
+    `total` row; one grouped query."""
+    qs = T.objects.all()
+    if area.level != Area.Level.VILLAGE:
+        qs = qs.filter(village__code__startswith=area.code + ".")
+    else:
+        qs = qs.filter(village=area)
+    table = {k: {s: 0 for s in [*T.State.values, "total"]} for k in [*T.Kind.values, "total"]}
+    for row in qs.values("kind", "state").annotate(n=Count("pk")):
+        for k in (row["kind"], "total"):
+            table[k][row["state"]] += row["n"]
+            table[k]["total"] += row["n"]
+    return table
+
+
+def counts_by_village(*, area: Area) -> list[dict]:
+    """The villages under a district or regency that have responses: code, title, received,
+    accepted, rejected, pending; one grouped query and one for the names."""
+    rows: dict[str, dict] = {}
+    qs = T.objects.filter(village__code__startswith=area.code + ".")
+    for row in qs.values("village_id", "state").annotate(n=Count("pk")):
+        r = rows.setdefault(row["village_id"], {s: 0 for s in [*T.State.values, "total"]})
+        r[row["state"]] += row["n"]
+        r["total"] += row["n"]
+    names = {a.code: a for a in Area.objects.filter(code__in=list(rows))}
+    return [{"area": names[c], **rows[c]} for c in sorted(rows) if c in names]
+
+
+def counts_rows(table: dict) -> list[tuple[str, str, dict]]:
+    return [(k, label, table[k]) for k, label in T.Kind.choices] + [
+        ("total", _("Jumlah"), table["total"])
+    ]
+
+
+def pending_inbox(*, village: Area, limit: int = 20) -> list[Tanggapan]:
+    """The PPS's inbox: what waits for an answer, the oldest first, with `days` waiting."""
+    items = list(
+        T.objects.filter(village=village, state=T.State.PENDING)
+        .select_related("voter")
+        .order_by("recorded_at", "pk")[:limit]
+    )
+    now = timezone.now()
+    for item in items:
+        item.days = (now - item.recorded_at).days
+    return items
+
+
+def supervisor_items(*, user: User, limit: int = 20) -> list[Tanggapan]:
+    """The supervisor's own saran perbaikan under its area, the latest answered first."""
+    return list(
+        T.objects.filter(recorded_by=user)
+        .select_related("village", "voter", "answered_by")
+        .order_by(
+            Case(When(state=T.State.PENDING, then=0), default=1),
+            F("answered_at").desc(nulls_last=True),
+            "-recorded_at",
+        )[:limit]
+    )
+
+
+def pending_count(*, area: Area) -> int:
+    qs = T.objects.filter(state=T.State.PENDING)
+    if area.level == Area.Level.VILLAGE:
+        return qs.filter(village=area).count()
+    return qs.filter(village__code__startswith=area.code + ".").count()
+
+
+# --- the recap of the second stage (SPEC 8b) -------------------------------------------------
+
+SECOND_STAGE_KEYS = ("dps", "baru", "tms", "ubah", "dpshp")
+
+
+def _child_code(tps_code: str, level: int) -> str:
+    """The code of the child of an area of `level` that holds this TPS."""
+    return ".".join(tps_code.split(".")[: level + 1])
+
+
+def second_stage_recap(*, area: Area) -> tuple[list[dict], dict]:
+    """Per child area (regency → districts, district → villages, village → TPS) and in total:
+    DPS, Baru, TMS, Ubah and DPSHP (the DPT once established) for L and P, and the responses
+    per kind (received, accepted, rejected) of the second stage.
+
+    Since the DPS, a village's voters change only through accepted responses (coklit is
+    closed), so the list now is the DPSHP, and the DPS as established is the DPSHP less what
+    the accepted responses added plus what they took out: DPSHP = DPS − TMS + Baru holds on
+    every row by construction, and the DPSHP equals the live count a recount checks.
+    Three queries whatever the size of the area.
+    """
+    level = area.level
+    children = list(Area.objects.filter(parent=area).order_by("code"))
+    rows = {
+        c.code: {f"{k}_{s}": 0 for k in SECOND_STAGE_KEYS for s in "lp"}
+        | {f"{kind}_{n}": 0 for kind in T.Kind.values for n in ("in", "ok", "no")}
+        for c in children
+    }
+    for row in (
+        TpsFigures.objects.filter(
+            **{{2: "regency_code", 3: "district_code", 4: "village_code"}[level]: area.code}
+        )
+        .values("tps_id", "dps_l", "dps_p")
+        .order_by()
+    ):
+        r = rows.get(_child_code(row["tps_id"], level))
+        if r is not None:
+            r["dpshp_l"] += row["dps_l"]
+            r["dpshp_p"] += row["dps_p"]
+    items = (
+        T.objects.filter(stage=T.Stage.DPSHP, village__code__startswith=area.code + ".")
+        if level != Area.Level.VILLAGE
+        else T.objects.filter(stage=T.Stage.DPSHP, village=area)
+    )
+    for t in items.select_related("voter").only(
+        "kind",
+        "state",
+        "tps_id",
+        "village_id",
+        "tms_reason",
+        "target_tps",
+        "new_voter",
+        "voter__jenis_kelamin",
+    ):
+        tps_code = t.tps_id or ""
+        r = rows.get(_child_code(tps_code or t.village_id + ".000", level))
+        if r is None:
+            continue
+        r[f"{t.kind}_in"] += 1
+        if t.state == T.State.REJECTED:
+            r[f"{t.kind}_no"] += 1
+        if t.state != T.State.ACCEPTED:
+            continue
+        r[f"{t.kind}_ok"] += 1
+        if t.kind == T.Kind.PROSEDUR:
+            continue
+        sex = (
+            t.new_voter.get("jenis_kelamin", "L")
+            if t.kind == T.Kind.BELUM_TERDAFTAR
+            else t.voter.jenis_kelamin
+        ).lower()
+        if t.kind == T.Kind.BELUM_TERDAFTAR:
+            r[f"baru_{sex}"] += 1
+        elif t.kind == T.Kind.DATA_SALAH:
+            r[f"ubah_{sex}"] += 1
+        else:
+            r[f"tms_{sex}"] += 1
+            if t.tms_reason == 8 and t.target_tps:
+                moved = rows.get(_child_code(f"{t.village_id}.{t.target_tps:03d}", level))
+                if moved is not None:
+                    moved[f"baru_{sex}"] += 1
+    total: dict = {}
+    out = []
+    for child in children:
+        r = rows[child.code]
+        for s in "lp":
+            r[f"dps_{s}"] = r[f"dpshp_{s}"] + r[f"tms_{s}"] - r[f"baru_{s}"]
+        for k in SECOND_STAGE_KEYS:
+            r[f"{k}_lp"] = r[f"{k}_l"] + r[f"{k}_p"]
+        for n in ("in", "ok", "no"):
+            r[f"all_{n}"] = sum(r[f"{kind}_{n}"] for kind in T.Kind.values)
+        for key, value in r.items():
+            total[key] = total.get(key, 0) + value
+        out.append({"area": child, **r})
+    return out, total
