@@ -77,7 +77,7 @@ def best(fn, runs: int, pick=min) -> float:
 
 def plan(rows: int) -> list[tuple[Area, int, int]]:
     """(village, TPS number, voters) over the villages of 62.71 until `rows` voters."""
-    villages = list(Area.objects.filter(level=Area.Level.VILLAGE, code__startswith="62.71."))
+    villages = list(Area.objects.filter(level=Area.Level.VILLAGE, code__below="62.71"))
     out, left, i = [], rows, 0
     while left > 0:
         village = villages[i % len(villages)]

@@ -90,8 +90,8 @@ def manage(env: dict, *args: str, check: bool = True) -> subprocess.CompletedPro
 def seeded(env: dict) -> bool:
     script = (
         "from coklit.models import Voter; from kpu.models import Area; "
-        f"print(Voter.objects.filter(tps__code__startswith='{REGENCY}.').count(), "
-        f"Area.objects.filter(code__startswith='{REGENCY}.', level=5).count())"
+        f"print(Voter.objects.filter(tps__code__below='{REGENCY}').count(), "
+        f"Area.objects.filter(code__below='{REGENCY}', level=5).count())"
     )
     out = manage(env, "shell", "-c", script).stdout.strip().splitlines()[-1].split()
     return int(out[0]) > 200_000 and int(out[1]) > 400

@@ -27,7 +27,7 @@ def _hold_below(regency) -> None:
     from coklit.models import Pleno
     from kpu.models import Area
 
-    areas = list(Area.objects.filter(code__startswith=regency.code + ".", level__in=(3, 4)))
+    areas = list(Area.objects.filter(code__below=regency.code, level__in=(3, 4)))
     Pleno.objects.bulk_create(
         [Pleno(stage="dphp", area=a, level=a.level, state="sudah", ba_number="b") for a in areas],
         ignore_conflicts=True,
@@ -73,7 +73,7 @@ def pleno_part(res, P: dict) -> None:
 
     regency = Area.objects.get(code=REGENCY)
     kpu = User.objects.get(username=f"kpu-{REGENCY}")
-    village = Area.objects.filter(code__startswith=REGENCY + ".", level=4).order_by("code")[0]
+    village = Area.objects.filter(code__below=REGENCY, level=4).order_by("code")[0]
     client = Client()
     client.force_login(kpu)
     runs = max(1, P.get("rekap_runs", 3) // 2)

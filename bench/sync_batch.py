@@ -47,7 +47,7 @@ def build(voters_total: int, runs: int):
     from kpu.wilayah import import_wilayah
 
     import_wilayah(prefix="62.71")
-    villages = list(Area.objects.filter(level=Area.Level.VILLAGE, code__startswith="62.71."))
+    villages = list(Area.objects.filter(level=Area.Level.VILLAGE, code__below="62.71"))
     n_tps = max(voters_total // TPS_SIZE, runs * 2)
     tps = []
     for i in range(n_tps):

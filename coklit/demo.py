@@ -133,7 +133,7 @@ def example_logins(regency: Area) -> list[tuple[str, str]]:
         # Demo accounts only (`kpu-62.71`, ...): they are the ones with the demo password.
         users = (
             User.objects.filter(
-                role=role, area__code__startswith=regency.code, username__startswith=f"{role}-"
+                role=role, area__code__within=regency.code, username__startswith=f"{role}-"
             )
             .order_by("area__code")
             .select_related("area")

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from coklit import figures, plenos, selectors
+from coklit import figures, plenos, selectors, snapshots, tanggapan
 from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
 from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter, age_on
@@ -59,30 +59,19 @@ STAGES = {
 }
 
 
-def current_stage(*, area: Area) -> str:
-    """The stage of the area's regency whose list is current: `dphp` until the KPU's pleno
-    establishes the DPS (then `dps`, and so on through the second stage).
+ORDER = tuple(STAGES)
 
-    The one place that decides it: every recap, list and title reads the stage from here.
-    """
-    from coklit.models import Pleno
 
-    held = set(
-        Pleno.objects.filter(area_id=area.regency_code, state=Pleno.State.SUDAH).values_list(
-            "stage", flat=True
-        )
-    )
-    if Pleno.Stage.DPSHP in held:
-        return "dpt"
-    if Pleno.Stage.DPHP in held:
-        return "dps"
-    return "dphp"
+def current_list(*, area: Area) -> str:
+    """The list of the regency's current stage (`tanggapan.list_stage`, the one place that
+    decides it): every recap, list and title reads the stage through here."""
+    return tanggapan.list_stage(area)
 
 
 def stage_list_name(*, area: Area, tahap: str | None = None) -> str:
     """The short name of the list an export shows (`DPHP`, `DPS`, `DPSHP`, `DPT`): the stage
     asked for (`?tahap=`) when it is one, else the regency's current stage."""
-    key = tahap if tahap in STAGES else current_stage(area=area)
+    key = tahap if tahap in STAGES else current_list(area=area)
     return STAGES[key][0]
 
 
@@ -442,12 +431,18 @@ def rekap_for(
 ) -> Rekap:
     """The pleno recap of an area's children (three sheets), title and signature blocks.
 
-    By default the live figures as filed, today, in the regency's current stage. A berita acara
-    annexes the recap of its pleno instead: `children` from the pleno's snapshot, `day` and
-    `as_of` of its hold, `list_name` the list that pleno recapped."""
+    By default the live figures as filed, today, in the regency's current stage (from the DPS
+    on, the second stage's recap). A berita acara annexes the recap of its pleno instead:
+    `children` from the pleno's snapshot, `day` and `as_of` of its hold, `list_name` the list
+    that pleno recapped."""
+    if children is None:
+        current = current_list(area=area)
+        if current != "dphp":
+            return second_stage_rekap_for(area=area, paper=paper)
+        list_name = list_name or STAGES[current][0]
     pemilihan = selectors.pemilihan_for(area=area)
     day = day or today_for(pemilihan)
-    list_name = list_name or stage_list_name(area=area)
+    list_name = list_name or STAGES["dphp"][0]
     children = rekap_children(area=area, of=children)
     raw: Counter = Counter()
     for _child, values in children:
@@ -646,21 +641,51 @@ class StageNotReached(Exception):
     """A list asked for (`?tahap=`) of a stage the regency has not reached."""
 
 
+def _reached(current: str) -> set[str]:
+    """The lists that exist at the current stage: the ones before it, and from the DPS on the
+    DPSHP being corrected (it is the list now while the DPS is posted)."""
+    reached = set(ORDER[: ORDER.index(current) + 1])
+    if current != "dphp":
+        reached.add("dpshp")
+    return reached
+
+
 def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
     """The list of the stage of a TPS, or of a village with one sheet per TPS (rows made while
-    writing). `tahap` names another stage; until the pleno snapshots land (issue 12) only the
-    current stage has a list: another raises StageNotReached."""
-    current = current_stage(area=area)
-    if tahap and tahap in STAGES and tahap != current:
-        raise StageNotReached(tahap)
-    list_name = stage_list_name(area=area, tahap=tahap)
+    writing). `tahap` names another stage; one the regency has not reached raises
+    StageNotReached. Once the DPS is established, the DPHP and the DPS are the DPS as the KPU's
+    pleno established it (its snapshot, whatever changed after); the DPSHP and the DPT are the
+    list now (SPEC 8b, 9)."""
+    current = current_list(area=area)
+    key = tahap if tahap in STAGES else current
+    if key not in _reached(current):
+        raise StageNotReached(key)
+    list_name = STAGES[key][0]
     village = area if area.level == Area.Level.VILLAGE else area.parent
     pemilihan = selectors.pemilihan_for(area=area)
     day = today_for(pemilihan)
     voting_day = pemilihan.voting_day if pemilihan else day
     tps_list = list(selectors.area_children(area=area)) if area is village else [area]
-    pleno = plenos.pleno_for(area=village)
-    status = f"{plenos.pleno_name(village.level, pleno.stage)}: {pleno.state_label.lower()}"
+    snapshot = (
+        tanggapan.dps_snapshot(village.regency_code)
+        if key in ("dphp", "dps") and current != "dphp"
+        else None
+    )
+    if snapshot is not None:
+        hold = snapshot.hold
+        status = f"Ditetapkan dalam rapat pleno KPU, BA {hold.ba_number}"
+        if hold.sk_number:
+            status += f", Keputusan {hold.sk_number}"
+        as_of = waktu(hold.held_at or snapshot.taken_at, pemilihan)
+        states = established_states(snapshot=snapshot, village=village)
+        voters = lambda t, c: established_rows(  # noqa: E731
+            tps=t, states=states, voting_day=voting_day, counts=c
+        )
+    else:
+        pleno = plenos.pleno_for(area=village)
+        status = f"{plenos.pleno_name(village.level, pleno.stage)}: {pleno.state_label.lower()}"
+        as_of = waktu(timezone.now(), pemilihan)
+        voters = lambda t, c: dps_rows(tps=t, voting_day=voting_day, counts=c)  # noqa: E731
     base = _heading(village)
     counters = {t.code: Counter() for t in tps_list}
     return DpsList(
@@ -670,13 +695,13 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
         title=f"{stage_full_name(list_name).upper()} ({list_name})",
         subtitle=pemilihan.name.upper() if pemilihan else "",
         status=str(status),
-        as_of=waktu(timezone.now(), pemilihan),
+        as_of=as_of,
         sheets=[
             DpsSheet(
                 tps=t,
                 name=t.title,
                 heading=[*base, ("TPS", t.code.rsplit(".", 1)[1])],
-                rows=dps_rows(tps=t, voting_day=voting_day, counts=counters[t.code]),
+                rows=voters(t, counters[t.code]),
                 counts=counters[t.code],
                 page_header=f"{list_name} {village.title} - {t.title}",
             )
@@ -686,6 +711,98 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
         list_name=list_name,
         village=village,
     )
+
+
+# The personal data of the DPS as established: a correction accepted after it is undone on
+# paper from the audit log, which keeps the values a verification replaced. NIK and NKK stay
+# as they are now (the log keeps them masked, and the list masks them anyway).
+_RESTORED = ("nama", "jenis_kelamin", "tanggal_lahir", "alamat", "rt", "rw")
+
+
+@dataclass
+class EstablishedStates:
+    states: dict[int, dict]  # voter id -> its state in the snapshot (`snapshots.STATE_FIELDS`)
+    before: dict[int, dict]  # voter id -> {field: value as established} where it changed since
+
+
+def established_states(*, snapshot, village: Area) -> EstablishedStates:
+    """Every voter of the village as the snapshot holds them, and the personal data changed
+    since (two queries for the village, whatever its number of TPS)."""
+    from kpu.models import AuditEntry
+
+    states = {
+        vid: dict(zip(snapshots.STATE_FIELDS, state, strict=True))
+        for vid, state in snapshots._snapshot_states(snapshot, village.code).items()
+    }
+    before: dict[int, dict] = {}
+    for data in (
+        AuditEntry.objects.filter(
+            area_code=village.code, action="verify_approve", at__gt=snapshot.taken_at
+        )
+        .order_by("at", "pk")
+        .values_list("data", flat=True)
+    ):
+        changes = data.get("changes") if isinstance(data, dict) else None
+        if not isinstance(changes, dict) or data.get("voter") not in states:
+            continue
+        mine = before.setdefault(data["voter"], {})
+        for name, pair in changes.items():
+            if name in _RESTORED and isinstance(pair, list | tuple) and len(pair) == 2:
+                mine.setdefault(name, pair[0])
+    return EstablishedStates(states=states, before=before)
+
+
+def established_rows(
+    *, tps: Area, states: EstablishedStates, voting_day: dt.date, counts: Counter | None = None
+) -> Iterator[tuple]:
+    """The rows of one TPS of the DPS as established: the voters the snapshot puts in this
+    TPS's list (`figures.dps_tps_of` on their state then), with their data then and the
+    keterangan then (B, U, pindahan), in the order of the posted list."""
+    code = tps.code
+    mine = {
+        vid: state
+        for vid, state in states.states.items()
+        if code in (state["tps"], state["dps_tps"])
+    }
+    people = []
+    fields = ("id", "origin", "nkk", "nik", *_RESTORED)
+    for row in Voter.objects.filter(pk__in=list(mine)).values_list(*fields).iterator(2000):
+        person = dict(zip(fields, row, strict=True))
+        state = mine[person["id"]] | {"origin": person["origin"]}
+        if snapshots._dphp_tps(state) != code:
+            continue
+        for name, value in states.before.get(person["id"], {}).items():
+            if name == "tanggal_lahir" and isinstance(value, str):
+                value = dt.date.fromisoformat(value[:10])
+            person[name] = value
+        person["state"] = state
+        people.append(person)
+    people.sort(key=lambda p: (p["rw"], p["rt"], p["alamat"], p["nkk"], p["nama"], p["id"]))
+    approved = Voter.Verification.APPROVED
+    for n, p in enumerate(people, start=1):
+        state = p["state"]
+        if state["tps"] != code:
+            ket = ket_pindahan(state["tps"])
+        elif state["status"] == Voter.Status.BARU:
+            ket = KET_BARU
+        elif state["status"] == Voter.Status.UBAH and state["verification"] == approved:
+            ket = KET_UBAH
+        else:
+            ket = ""
+        if counts is not None:
+            counts[p["jenis_kelamin"]] += 1
+        yield (
+            n,
+            mask_nik(p["nkk"]),
+            mask_nik(p["nik"]),
+            p["nama"],
+            p["jenis_kelamin"],
+            age_on(p["tanggal_lahir"], voting_day),
+            p["alamat"],
+            p["rt"],
+            p["rw"],
+            ket,
+        )
 
 
 # --- The change list read out in the PPS's pleno (perubahan.xlsx).
@@ -978,5 +1095,139 @@ def progres_for(*, area: Area, paper: str | None = None) -> Rekap:
         as_of=waktu(clock.now, pemilihan),
         tables=[table],
         signature=None,
+        paper=paper_of(paper),
+    )
+
+
+# --- The recap of the second stage (SPEC 8b): DPS → DPSHP → DPT.
+
+KIND_SHORT = {
+    "belum_terdaftar": "Belum terdaftar",
+    "data_salah": "Data salah",
+    "tms": "TMS",
+    "prosedur": "Prosedur",
+}
+
+
+def second_stage_columns(*, area: Area, list_name: str) -> list[Column]:
+    """DPS, what the accepted responses changed (Baru with its pindahan antar-TPS, TMS, Ubah)
+    and the list, each for L, P and L+P: list = DPS - TMS + Baru on every row."""
+    groups = [
+        ("dps", "DPS"),
+        ("baru", "Baru"),
+        ("pindah", "Pindahan antar-TPS"),
+        ("tms", "TMS"),
+        ("ubah", "Ubah"),
+        ("dpshp", list_name),
+    ]
+    return _lead_columns(area, villages=True) + [
+        Column(f"{key}_{s}", label, group=group, width=6.5 if s != "lp" else 7)
+        for key, group in groups
+        for s, label in SEX_LABELS
+    ]
+
+
+def response_columns(*, area: Area) -> list[Column]:
+    """Responses and saran perbaikan per kind: received, accepted, rejected."""
+    cols = _lead_columns(area, villages=False)
+    for kind, label in [*KIND_SHORT.items(), ("all", "Jumlah")]:
+        cols += [
+            Column(f"{kind}_{n}", lab, group=label, width=6.5)
+            for n, lab in (("in", "Masuk"), ("ok", "Diterima"), ("no", "Ditolak"))
+        ]
+    return cols
+
+
+def second_stage_rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
+    """The recap of the second stage (`tanggapan.second_stage_recap`): the DPS as established,
+    the changes accepted since, the DPSHP (the DPT once established), TMS per reason and
+    disabilities of the list, and the responses per kind."""
+    pemilihan = selectors.pemilihan_for(area=area)
+    day = today_for(pemilihan)
+    list_name = STAGES[tanggapan.recap_list(area)][0]
+    full = stage_full_name(list_name)
+    rows, total = tanggapan.second_stage_recap(area=area)
+    villages = _village_counts(area)
+
+    def values(f: dict, **extra) -> dict:
+        f = dict(f)
+        for s in ("l", "p"):
+            f[f"tms18_{s}"] = sum(f[f"vtms_{r}_{s}"] for r in FORM_TMS_REASONS)
+        f["tms18_lp"] = f["tms18_l"] + f["tms18_p"]
+        f["dphp_lp"] = f["dpshp_lp"]  # the disabilities sheet's list column
+        return f | extra
+
+    children = [
+        (
+            r["area"],
+            values(
+                r,
+                code=r["area"].code,
+                name=r["area"].title if r["area"].level == Area.Level.TPS else r["area"].name,
+                villages=villages.get(r["area"].code, 0),
+            ),
+        )
+        for r in rows
+    ]
+    total = values(total, code=None, name="JUMLAH", villages=sum(villages.values()))
+    child = _child_label(area)
+    tables = [
+        _table(
+            "Rekap",
+            f"DPS, Baru, TMS, Ubah dan {list_name} per {child}",
+            second_stage_columns(area=area, list_name=list_name),
+            children,
+            total,
+            [
+                f"{list_name} = DPS - TMS + Baru, untuk L dan P di setiap baris.",
+                "DPS: sebagaimana ditetapkan dalam rapat pleno KPU. Baru, TMS dan Ubah: "
+                "perubahan sejak DPS dari tanggapan masyarakat dan saran perbaikan yang "
+                "diterima PPS; Baru termasuk pindahan antar-TPS.",
+            ],
+        ),
+        _table(
+            "TMS",
+            "Rincian Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS per Alasan",
+            tms_columns(area=area),
+            children,
+            total,
+            TMS_NOTES,
+        ),
+        _table(
+            "Disabilitas",
+            f"Pemilih Penyandang Disabilitas dan Belum Memiliki KTP-el dalam {list_name}",
+            dis_columns(area=area, list_name=list_name),
+            children,
+            total,
+            [
+                "Disabilitas: fisik, intelektual, mental, sensorik wicara, sensorik rungu, "
+                "sensorik netra; seorang pemilih dapat memiliki lebih dari satu."
+            ],
+        ),
+        _table(
+            "Tanggapan",
+            f"Tanggapan Masyarakat dan Saran Perbaikan per Jenis per {child}",
+            response_columns(area=area),
+            children,
+            total,
+            [
+                "Masuk: dicatat sejak DPS ditetapkan; Diterima dan Ditolak: dijawab PPS. "
+                "Prosedur: saran perbaikan Bawaslu/Panwaslu tentang cara kerja, tanpa "
+                "perubahan data pemilih."
+            ],
+        ),
+    ]
+    return Rekap(
+        area=area,
+        pemilihan=pemilihan,
+        day=day,
+        form=f"Model A-Rekap {list_name}",
+        title=f"REKAPITULASI {full.upper()} ({list_name})",
+        subtitle=f"TINGKAT {_level_word(area)}",
+        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
+        as_of=waktu(timezone.now(), pemilihan),
+        tables=tables,
+        signature=signature_for(area=area, day=day, pemilihan=pemilihan),
+        list_name=list_name,
         paper=paper_of(paper),
     )

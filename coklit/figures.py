@@ -113,10 +113,9 @@ def dps_tps_of(v: Voter) -> str | None:
     waiting for the PPS) until a TMS is verified; a verified TMS 8 voter moves to the right TPS.
     A new voter counts once verified. `exports.dps_voters` is the same rule as a query.
     """
-    V = Voter
-    verified = v.verification == V.Verification.APPROVED
-    if v.origin == V.Origin.LIST:
-        if v.status != V.Status.TMS or not verified:
+    verified = v.verification == Voter.Verification.APPROVED
+    if v.origin == Voter.Origin.LIST:
+        if v.status != Voter.Status.TMS or not verified:
             return v.tps_id
         if v.tms_reason == 8 and v.dps_tps_id:
             return v.dps_tps_id
@@ -126,29 +125,28 @@ def dps_tps_of(v: Voter) -> str | None:
 
 def contributions(v: Voter) -> Delta:
     """The figures one voter adds to, per TPS code."""
-    V = Voter
     s = "l" if v.jenis_kelamin == "L" else "p"
-    verified = v.verification == V.Verification.APPROVED
+    verified = v.verification == Voter.Verification.APPROVED
     home: Counter = Counter()
-    if v.origin == V.Origin.LIST:
+    if v.origin == Voter.Origin.LIST:
         home[f"target_{s}"] += 1
-        if v.status != V.Status.BELUM:
+        if v.status != Voter.Status.BELUM:
             home["done"] += 1
-        if v.status == V.Status.MS:
+        if v.status == Voter.Status.MS:
             home["ms"] += 1
-        elif v.status == V.Status.UBAH:
+        elif v.status == Voter.Status.UBAH:
             home["ubah"] += 1
             if verified:
                 home[f"vubah_{s}"] += 1
-        elif v.status == V.Status.TMS:
+        elif v.status == Voter.Status.TMS:
             home[f"tms_{v.tms_reason}"] += 1
             if verified:
                 home[f"vtms_{v.tms_reason}_{s}"] += 1
-    elif v.verification != V.Verification.REJECTED:
+    elif v.verification != Voter.Verification.REJECTED:
         home["baru"] += 1
         if verified:
             home[f"vbaru_{s}"] += 1
-    if v.verification == V.Verification.PENDING:
+    if v.verification == Voter.Verification.PENDING:
         home["pending"] += 1
     if v.conflict:
         home["conflicts"] += 1
@@ -159,7 +157,9 @@ def contributions(v: Voter) -> Delta:
     if dps:
         into = out.setdefault(dps, Counter())
         into[f"dps_{s}"] += 1
-        if v.origin == V.Origin.LIST and v.status == V.Status.TMS and verified:  # TMS 8 moved
+        if (
+            v.origin == Voter.Origin.LIST and v.status == Voter.Status.TMS and verified
+        ):  # TMS 8 moved
             into[f"pindah_{s}"] += 1
         for d in v.disabilitas.split(","):
             if d:

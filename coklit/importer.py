@@ -2,8 +2,8 @@
 
 SPEC 5 is the contract. The shape of an import:
 
-1. read the file into rows of cells (csv for CSV, python-calamine for XLSX: 10x faster than
-   openpyxl on 100,000 rows), header row first, columns matched case-insensitively;
+1. read the file into rows of cells (`kpu.tabular`: csv for CSV, python-calamine for XLSX),
+   header row first, columns matched case-insensitively;
 2. check every row on its own (`_parse_row`) and against the file (NIK twice);
 3. inside one transaction: check against the database (unknown village, a NIK already in the
    same TPS, a village held by a pleno), create the TPS, insert the voters (COPY on PostgreSQL,
@@ -29,14 +29,15 @@ from coklit import figures
 from coklit.models import Flag, Voter, age_on
 from coklit.plenos import lock_messages
 
-# One home for reading a cell and a date (issue 17): the sync API and the Model A upload read
-# them the same way.
+# One home for reading a date (issue 17): the sync API and the Model A upload read it the same
+# way; a cell is read by kpu.tabular.cell_text, as the roster's are.
 from coklit.voter_fields import EXCEL_EPOCH, parse_date  # noqa: F401 (EXCEL_EPOCH re-exported)
-from coklit.voter_fields import cell_text as _text
-from kpu import uploads
+from kpu import tabular, uploads
 from kpu.models import Area, Pemilihan, audit
 from kpu.scoping import CODE as AREA_CODE
 from kpu.services import DomainError
+from kpu.tabular import RowError
+from kpu.tabular import cell_text as _text
 from kpu.text import unstorable
 
 COLUMNS = (
@@ -66,33 +67,12 @@ DISABILITY_CODES = {"1", "2", "3", "4", "5", "6"}
 IMPORT_LOCK = 7_142_001
 
 
-@dataclass
-class RowError:
-    row: int  # as the spreadsheet shows it: the header is row 1
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _("Baris %(row)s, kolom %(column)s: %(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "reason": self.reason,
-        }
-
-
 class ImportRejected(DomainError):
     """The file has bad rows; nothing was imported. `lines` has one line per bad row."""
 
     def __init__(self, errors: list[RowError]):
         self.errors = sorted(errors, key=lambda e: e.row)
-        by_row: dict[int, list[RowError]] = defaultdict(list)
-        for e in self.errors:
-            by_row[e.row].append(e)
-        # One line per bad row; a row with several problems names them all on its line.
-        self.lines = [
-            "; ".join([str(es[0])] + [_("kolom %s: %s") % (e.column, e.reason) for e in es[1:]])
-            for es in by_row.values()
-        ]
+        self.lines = tabular.row_lines(self.errors)
         super().__init__(_("%(n)s baris salah; tidak ada yang diimpor.") % {"n": len(self.lines)})
 
 
@@ -125,27 +105,18 @@ def read_table(path: str | Path) -> list[tuple[int, list]]:
     columns, NUL bytes), so no parser ever sees a file that would take the process down.
     XLSX goes through python-calamine (cells are str, float, bool, date, datetime); anything
     else is read as CSV text: UTF-8 with or without BOM, `;`, `,` or tab separated.
-    Empty rows are dropped, but row numbers stay those the spreadsheet shows.
+    Empty rows are dropped, but row numbers stay those the spreadsheet shows (`kpu.tabular`).
     """
     path = Path(path)
     if uploads.inspect_upload(path, limits=uploads.VOTER_LIST) == uploads.XLSX:
-        return _read_workbook(path)
+        try:
+            return tabular.sheet_rows(path)
+        except Exception as exc:  # calamine raises its own error types for broken files
+            raise DomainError(
+                _("Berkas %(name)s bukan lembar kerja yang bisa dibaca (%(err)s).")
+                % {"name": path.name, "err": exc}
+            ) from exc
     return _read_csv(path)
-
-
-def _read_workbook(path: Path) -> list[tuple[int, list]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        # skip_empty_area=False keeps leading empty rows, so index + 1 is the row number.
-        cells = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise DomainError(
-            _("Berkas %(name)s bukan lembar kerja yang bisa dibaca (%(err)s).")
-            % {"name": path.name, "err": exc}
-        ) from exc
-    return [(i + 1, row) for i, row in enumerate(cells) if row.count("") != len(row)]
 
 
 def _read_csv(path: Path) -> list[tuple[int, list]]:
@@ -159,10 +130,7 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
             )
             % {"name": path.name, "pos": exc.start + 1}
         ) from exc
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    table = uploads.read_csv(text, delimiter=delimiter, limits=uploads.VOTER_LIST)
-    return [(i + 1, row) for i, row in enumerate(table) if "".join(row).strip()]
+    return tabular.csv_rows(text, limits=uploads.VOTER_LIST)
 
 
 # --- checking one row -----------------------------------------------------------------------
@@ -378,14 +346,8 @@ def import_table(
     if not table:
         raise ImportRejected([RowError(1, "-", _("berkas kosong: tidak ada baris judul"))])
     header_line, header = table[0]
-    cols: dict[str, int] = {}
-    errors: list[RowError] = []
-    for i, name in enumerate(header):
-        key = _text(name).lower().replace(" ", "_")
-        if key in cols:
-            errors.append(RowError(header_line, key, _("kolom ini ada dua kali")))
-        elif key:
-            cols[key] = i
+    cols, twice = tabular.match_header(header)
+    errors = [RowError(header_line, key, _("kolom ini ada dua kali")) for key in twice]
     for name in COLUMNS:
         if name in cols or name in OPTIONAL or (name == "village" and village):
             continue

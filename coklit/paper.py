@@ -35,9 +35,10 @@ from coklit import selectors, sync
 from coklit.importer import COLUMNS as IMPORT_COLUMNS
 from coklit.masking import mask_nik
 from coklit.models import CoklitEvent, Voter
-from coklit.voter_fields import CLEANERS, cell_text
+from coklit.voter_fields import CLEANERS
 from kpu.models import Area, User, audit
 from kpu.services import DomainError
+from kpu.tabular import cell_text
 
 SOURCE_ENTRI = CoklitEvent.Source.ENTRI
 SOURCE_MODEL_A = CoklitEvent.Source.MODEL_A
@@ -517,6 +518,20 @@ def read_cell(name: str, raw: Any, held_: Held | None, *, full_nik: bool = False
     return CLEANERS[name](cell_text(raw))
 
 
+def read_cells(
+    sheet: str, line: int, raws: dict[str, Any], held_: Held | None
+) -> tuple[dict[str, Any], RowError | None]:
+    """A row's cells, each read as its field (`read_cell`); the first that cannot be read is
+    the row's error, named by its column."""
+    cells: dict[str, Any] = {}
+    for name, raw in raws.items():
+        try:
+            cells[name] = read_cell(name, raw, held_)
+        except ValueError as exc:
+            return cells, RowError(sheet, line, LABELS[name], _reason(exc))
+    return cells, None
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc)
     return text[:1].upper() + text[1:] if text else _("tidak valid")
@@ -670,20 +685,15 @@ def plan_upload(
         except ValueError as exc:
             out.errors.append(RowError(SHEET_LIST, line, LABELS["keterangan"], _reason(exc)))
             continue
-        cells: dict[str, Any] = {}
-        bad = None
+        raws: dict[str, Any] = {}
         for name in FIELDS:
             if name not in cols:
                 continue
-            raw = cell(row, name)
+            raws[name] = cell(row, name)
             for fix in fixes:  # the value written on the correction line replaces the row's
                 if cell_text(cell(fix, name)):
-                    raw = cell(fix, name)
-            try:
-                cells[name] = read_cell(name, raw, h)
-            except ValueError as exc:
-                bad = RowError(SHEET_LIST, line, LABELS[name], _reason(exc))
-                break
+                    raws[name] = cell(fix, name)
+        cells, bad = read_cells(SHEET_LIST, line, raws, h)
         if bad:
             out.errors.append(bad)
             continue
@@ -754,8 +764,6 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
                     )
                 )
             continue
-        data: dict[str, Any] = {}
-        bad = None
         missing = [
             LABELS[k]
             for k in ("nkk", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "status_kawin")
@@ -766,19 +774,10 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
                 RowError(SHEET_NEW, line, missing[0], _("wajib diisi untuk pemilih baru"))
             )
             continue
-        for name in NEW_FIELDS:
-            raw = values.get(name, "")
-            if name in ("tempat_lahir", "alamat", "rt", "rw", "disabilitas") and not cell_text(raw):
-                data[name] = CLEANERS[name]("")
-                continue
-            if name == "ktp_el" and not cell_text(raw):
-                data[name] = True  # as the import: a new voter shows a KTP-el
-                continue
-            try:
-                data[name] = read_cell(name, raw, None)
-            except ValueError as exc:
-                bad = RowError(SHEET_NEW, line, LABELS[name], _reason(exc))
-                break
+        raws = {name: values.get(name, "") for name in NEW_FIELDS}
+        if not cell_text(raws["ktp_el"]):
+            raws["ktp_el"] = "S"  # as the import: a new voter shows a KTP-el
+        data, bad = read_cells(SHEET_NEW, line, raws, None)
         if bad:
             out.errors.append(bad)
             continue
@@ -938,19 +937,8 @@ def entry_save(
         out.unchanged = 1
         return out
     pending = [_Pending(_event(tps, h, mark, detail, timezone.now()), "", 0, "", mark.outcome)]
-    apply_events(tps=tps, user=user, pending=pending, out=out, source=SOURCE_ENTRI)
-    if out.errors:
-        raise PaperError(out.errors[0].reason)
-    if out.total:
-        audit(
-            user=user,
-            action="paper_entry",
-            area_code=tps.parent_id,
-            target=str(voter_id),
-            tps=tps.code,
-            outcome=mark.text.split(" ")[0],
-        )
-    return out
+    outcome = mark.text.split(" ")[0]
+    return _apply_entry(tps, user, pending, out, target=str(voter_id), outcome=outcome)
 
 
 def entry_new_voter(*, tps: Area, user: User, data: dict[str, Any]) -> Outcome:
@@ -964,6 +952,14 @@ def entry_new_voter(*, tps: Area, user: User, data: dict[str, Any]) -> Outcome:
     if out.errors:
         e = out.errors[0]
         raise PaperError(f"{e.column}: {e.reason}" if e.column else e.reason)
+    return _apply_entry(tps, user, pending, out, target=tps.code, outcome="B")
+
+
+def _apply_entry(
+    tps: Area, user: User, pending: list[_Pending], out: Outcome, *, target: str, outcome: str
+) -> Outcome:
+    """What one entry typed on the page planned, through the sync service; audited when it
+    changed anything (`outcome`: what was typed, S, U, a TMS code or B)."""
     apply_events(tps=tps, user=user, pending=pending, out=out, source=SOURCE_ENTRI)
     if out.errors:
         raise PaperError(out.errors[0].reason)
@@ -972,9 +968,9 @@ def entry_new_voter(*, tps: Area, user: User, data: dict[str, Any]) -> Outcome:
             user=user,
             action="paper_entry",
             area_code=tps.parent_id,
-            target=tps.code,
+            target=target,
             tps=tps.code,
-            outcome="B",
+            outcome=outcome,
         )
     return out
 

@@ -24,8 +24,6 @@ from kpu.services import DomainError, Refused
 
 __all__ = ["Refused", "lock_messages", "village_editable_or_raise"]
 
-V = Voter
-
 
 # --- verification ---------------------------------------------------------------------------------
 
@@ -49,8 +47,8 @@ def _standing_check(event: CoklitEvent, voter: Voter | None) -> None:
     if (
         voter is None
         or not event.stands
-        or voter.verification != V.Verification.PENDING
-        or event.verification in (V.Verification.APPROVED, V.Verification.REJECTED)
+        or voter.verification != Voter.Verification.PENDING
+        or event.verification in (Voter.Verification.APPROVED, Voter.Verification.REJECTED)
         or (voter.outcome_event_id and voter.outcome_event_id != event.pk)
     ):
         raise DomainError(
@@ -64,7 +62,11 @@ def _standing_check(event: CoklitEvent, voter: Voter | None) -> None:
 def _approve(event: CoklitEvent, voter: Voter) -> dict:
     """Approve the standing outcome; returns what changed, for the audit log."""
     changed: dict = {}
-    if event.outcome == CoklitEvent.Outcome.MS and event.changes and voter.status == V.Status.UBAH:
+    if (
+        event.outcome == CoklitEvent.Outcome.MS
+        and event.changes
+        and voter.status == Voter.Status.UBAH
+    ):
         for field, raw in event.changes.items():
             if field not in CHANGEABLE:  # the fields a pantarlih may correct (sync API)
                 continue
@@ -74,7 +76,7 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
                 changed[field] = [str(old), str(new)]
                 setattr(voter, field, new)
     if (
-        voter.status == V.Status.TMS
+        voter.status == Voter.Status.TMS
         and voter.tms_reason == 8
         and voter.dps_tps_id is None
         and event.target_tps
@@ -88,8 +90,8 @@ def _approve(event: CoklitEvent, voter: Voter) -> dict:
             )
         voter.dps_tps_id = target
     # A plain MS needs no verification once its conflict is settled (SPEC 4).
-    plain_ms = voter.status == V.Status.MS
-    voter.verification = V.Verification.NONE if plain_ms else V.Verification.APPROVED
+    plain_ms = voter.status == Voter.Status.MS
+    voter.verification = Voter.Verification.NONE if plain_ms else Voter.Verification.APPROVED
     return changed
 
 
@@ -101,19 +103,19 @@ def _reject(event: CoklitEvent, voter: Voter) -> None:
     - UBAH: the voter stays MS without the changes (the visit happened; the data did not change).
     - BARU: the new voter is kept but rejected: counted neither as baru nor in the DPS.
     """
-    if voter.status in (V.Status.TMS, V.Status.MS):
-        voter.status = V.Status.BELUM
+    if voter.status in (Voter.Status.TMS, Voter.Status.MS):
+        voter.status = Voter.Status.BELUM
         voter.tms_reason = None
         voter.dps_tps = None
-        voter.verification = V.Verification.NONE
+        voter.verification = Voter.Verification.NONE
         voter.outcome_at = None
         voter.outcome_event = None
         event.stands = False
-    elif voter.status == V.Status.UBAH:
-        voter.status = V.Status.MS
-        voter.verification = V.Verification.NONE
+    elif voter.status == Voter.Status.UBAH:
+        voter.status = Voter.Status.MS
+        voter.verification = Voter.Verification.NONE
     else:  # BARU
-        voter.verification = V.Verification.REJECTED
+        voter.verification = Voter.Verification.REJECTED
 
 
 def _settle(event: CoklitEvent, voter: Voter, *, by: User, decision: str, note: str, now) -> dict:
@@ -129,7 +131,7 @@ def _settle(event: CoklitEvent, voter: Voter, *, by: User, decision: str, note: 
             conflict=False
         )
         event.conflict = False
-    event.verification = V.Verification.APPROVED if decision == "approve" else "rejected"
+    event.verification = Voter.Verification.APPROVED if decision == "approve" else "rejected"
     event.verified_by = by
     event.verified_at = now
     event.verification_note = note
@@ -213,14 +215,14 @@ def tps_queue_approve_all(
     village_editable_or_raise(village)
     voters = list(
         Voter.objects.select_for_update()
-        .filter(tps=tps, verification=V.Verification.PENDING, conflict=False)
+        .filter(tps=tps, verification=Voter.Verification.PENDING, conflict=False)
         .order_by("pk")
     )
     events = {
         e.voter_id: e
         for e in CoklitEvent.objects.select_for_update()
         .filter(voter__in=voters, stands=True)
-        .exclude(verification__in=[V.Verification.APPROVED, V.Verification.REJECTED])
+        .exclude(verification__in=[Voter.Verification.APPROVED, Voter.Verification.REJECTED])
         .order_by("voter_id", "recorded_at")
     }
     wanted = {str(i) for i in event_ids} if event_ids else None

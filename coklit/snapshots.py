@@ -31,6 +31,7 @@ from coklit.models import (
     TpsFigures,
     Voter,
 )
+from kpu.lookups import code_below
 from kpu.models import Area
 
 L = Area.Level
@@ -164,7 +165,7 @@ def _group(area: Area, per_tps: dict[str, dict]) -> tuple[dict, dict[str, dict]]
     """(the area's totals, {child code: its totals}) from the figures of the TPS under it."""
     depth = area.code.count(".") + 2  # parts in a child's code
     grouped: dict[str, list] = {}
-    mine = {c: f for c, f in per_tps.items() if c.startswith(area.code + ".")}
+    mine = {c: f for c, f in per_tps.items() if code_below(c, area.code)}
     for code, figs in mine.items():
         grouped.setdefault(".".join(code.split(".")[:depth]), []).append(figs)
     return _sum(mine.values()), {code: _sum(rows) for code, rows in grouped.items()}
@@ -345,7 +346,7 @@ def reopened_villages(
     if area.level == L.VILLAGE:
         qs = qs.filter(pleno__area_id=area.code)
     else:
-        qs = qs.filter(pleno__area__code__startswith=area.code + ".")
+        qs = qs.filter(pleno__area__code__below=area.code)
     return sorted(set(qs.values_list("pleno__area_id", flat=True)))
 
 

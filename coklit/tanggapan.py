@@ -14,6 +14,7 @@ One rule per question, called from the views, the plenos' preconditions and the 
 
 import datetime as dt
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -22,12 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from coklit import plenos, selectors, services, sync
+from coklit import figures, plenos, selectors, services, snapshots, sync
 from coklit.models import (
+    FIGURE_FIELDS,
     TMS_NOTE_REQUIRED,
     TMS_REASONS,
     CoklitEvent,
     Pleno,
+    PlenoSnapshot,
     Tanggapan,
     TpsFigures,
     Voter,
@@ -162,6 +165,20 @@ class RegencyStage:
             for i, (k, label) in enumerate(STAGES)
         ]
 
+    @property
+    def list_key(self) -> str:
+        """The list this stage shows (`STAGE_LIST`): `dphp`, `dps`, `dpshp` or `dpt`."""
+        return STAGE_LIST[self.key]
+
+    @property
+    def list_name(self) -> str:
+        return self.list_key.upper()
+
+    @property
+    def recap_name(self) -> str:
+        """The list this stage's recap ends with (`RECAP_LIST`)."""
+        return RECAP_LIST[self.list_key].upper()
+
 
 def regency_stage(regency_code: str) -> RegencyStage | None:
     """Where the regency is: coklit → DPS (established, not yet posted) → pengumuman dan
@@ -193,9 +210,19 @@ STAGE_LIST = {"coklit": "dphp", "dps": "dps", "tanggapan": "dps", "dpshp": "dpsh
 
 
 def list_stage(area: Area) -> str:
-    """`dphp`, `dps`, `dpshp` or `dpt`: the list of the regency's current stage."""
+    """`dphp`, `dps`, `dpshp` or `dpt`: the list of the regency's current stage. The one place
+    that decides it: the stage bar, the exports' names and the recaps read it from here."""
     stage = regency_stage(area.regency_code)
-    return STAGE_LIST[stage.key] if stage else "dphp"
+    return stage.list_key if stage else "dphp"
+
+
+# The list a recap ends with: in the second stage it recaps the DPS's corrections, so its list
+# is the DPSHP (while the DPS is posted too), then the DPT.
+RECAP_LIST = {"dphp": "dphp", "dps": "dpshp", "dpshp": "dpshp", "dpt": "dpt"}
+
+
+def recap_list(area: Area) -> str:
+    return RECAP_LIST[list_stage(area)]
 
 
 # --- recording -------------------------------------------------------------------------------
@@ -616,7 +643,19 @@ def pending_count(*, area: Area) -> int:
 
 # --- the recap of the second stage (SPEC 8b) -------------------------------------------------
 
-SECOND_STAGE_KEYS = ("dps", "baru", "tms", "ubah", "dpshp")
+SECOND_STAGE_KEYS = ("dps", "baru", "pindah", "tms", "ubah", "dpshp")
+SEXES = ("l", "p", "lp")
+# The counters a second-stage row shows as "since the DPS": live less the DPS's snapshot.
+_SINCE_DPS = ("tms", "baru", "pindah", "vbaru", "ubah") + tuple(f"vtms_{r}" for r in TMS_REASONS)
+
+
+def dps_snapshot(regency_code: str) -> PlenoSnapshot | None:
+    """The DPS as established: the snapshot of the KPU's DPHP pleno (its last hold), or None
+    while the DPS is not established (or was established before plenos kept snapshots)."""
+    pleno = Pleno.objects.filter(
+        stage=Pleno.Stage.DPHP, area_id=regency_code, state=Pleno.State.SUDAH
+    ).first()
+    return snapshots.latest_snapshot(pleno) if pleno else None
 
 
 def _child_code(tps_code: str, level: int) -> str:
@@ -624,88 +663,91 @@ def _child_code(tps_code: str, level: int) -> str:
     return ".".join(tps_code.split(".")[: level + 1])
 
 
+def second_stage_values(live: dict, dps: dict) -> dict:
+    """One row of the second stage from the summed counters now (`live`) and as the DPS was
+    established (`dps`): DPS, then what changed since (TMS per reason, Baru with its pindahan
+    antar-TPS, Ubah) and the list now (DPSHP; the DPT once established), for L, P and L+P.
+
+    Since the DPS a village's voters change only through accepted responses (coklit is
+    closed), so the difference of the counters is what the accepted responses made, and
+    DPSHP = DPS - TMS + Baru holds on every row (Model A does not change after the DPS).
+    Disabilities and KTP-el are of the list now."""
+    now, then = figures.derive(live), figures.derive(dps)
+    out = dict(now)
+    for s in SEXES:
+        out[f"dps_{s}"] = then[f"dphp_{s}"]
+        out[f"dpshp_{s}"] = now[f"dphp_{s}"]
+        for key in _SINCE_DPS:
+            out[f"{key}_{s}"] = now[f"{key}_{s}"] - then[f"{key}_{s}"]
+    out["dps"] = out["dps_lp"]
+    return out
+
+
+def _kind_counts(area: Area, level: int) -> dict[str, Counter]:
+    """{child code: {"<kind>_in|ok|no": n}} of the second stage's responses; one grouped query.
+    A response without a TPS (a `prosedur` saran) counts in its village, under a TPS row in
+    the total only (key "")."""
+    qs = T.objects.filter(stage=T.Stage.DPSHP)
+    qs = (
+        qs.filter(village=area)
+        if level == Area.Level.VILLAGE
+        else qs.filter(village__code__startswith=area.code + ".")
+    )
+    out: dict[str, Counter] = {}
+    for row in qs.values("village_id", "tps_id", "kind", "state").annotate(n=Count("pk")):
+        code = row["tps_id"] if level == Area.Level.VILLAGE else row["village_id"]
+        child = _child_code(code, level) if code else ""
+        c = out.setdefault(child, Counter())
+        for kind in (row["kind"], "all"):
+            c[f"{kind}_in"] += row["n"]
+            if row["state"] == T.State.ACCEPTED:
+                c[f"{kind}_ok"] += row["n"]
+            elif row["state"] == T.State.REJECTED:
+                c[f"{kind}_no"] += row["n"]
+    return out
+
+
 def second_stage_recap(*, area: Area) -> tuple[list[dict], dict]:
     """Per child area (regency → districts, district → villages, village → TPS) and in total:
-    DPS, Baru, TMS, Ubah and DPSHP (the DPT once established) for L and P, and the responses
-    per kind (received, accepted, rejected) of the second stage.
+    the row of `second_stage_values` and the responses per kind (`<kind>_in`, `_ok`, `_no`:
+    received, accepted, rejected; `all_*` over the kinds).
 
-    Since the DPS, a village's voters change only through accepted responses (coklit is
-    closed), so the list now is the DPSHP, and the DPS as established is the DPSHP less what
-    the accepted responses added plus what they took out: DPSHP = DPS − TMS + Baru holds on
-    every row by construction, and the DPSHP equals the live count a recount checks.
-    Three queries whatever the size of the area.
-    """
+    The DPS comes from the KPU's DPS pleno's snapshot (as established, whatever changed
+    after); the list now from the live counters, so the DPSHP is what a recount finds. Without
+    a snapshot (a DPS established before plenos kept one) the DPS is taken as the list now.
+    Four queries whatever the size of the area (the snapshot's TPS rows are one of them)."""
     level = area.level
     children = list(Area.objects.filter(parent=area).order_by("code"))
-    rows = {
-        c.code: {f"{k}_{s}": 0 for k in SECOND_STAGE_KEYS for s in "lp"}
-        | {f"{kind}_{n}": 0 for kind in T.Kind.values for n in ("in", "ok", "no")}
-        for c in children
-    }
-    for row in (
-        TpsFigures.objects.filter(
-            **{{2: "regency_code", 3: "district_code", 4: "village_code"}[level]: area.code}
-        )
-        .values("tps_id", "dps_l", "dps_p")
+    live: dict[str, Counter] = {c.code: Counter() for c in children}
+    dps: dict[str, Counter] = {c.code: Counter() for c in children}
+    tps_count: Counter = Counter()
+    column = {2: "regency_code", 3: "district_code", 4: "village_code"}[level]
+    for tps_id, *values in (
+        TpsFigures.objects.filter(**{column: area.code})
+        .values_list("tps_id", *FIGURE_FIELDS)
         .order_by()
     ):
-        r = rows.get(_child_code(row["tps_id"], level))
-        if r is not None:
-            r["dpshp_l"] += row["dps_l"]
-            r["dpshp_p"] += row["dps_p"]
-    items = (
-        T.objects.filter(stage=T.Stage.DPSHP, village__code__startswith=area.code + ".")
-        if level != Area.Level.VILLAGE
-        else T.objects.filter(stage=T.Stage.DPSHP, village=area)
-    )
-    for t in items.select_related("voter").only(
-        "kind",
-        "state",
-        "tps_id",
-        "village_id",
-        "tms_reason",
-        "target_tps",
-        "new_voter",
-        "voter__jenis_kelamin",
-    ):
-        tps_code = t.tps_id or ""
-        r = rows.get(_child_code(tps_code or t.village_id + ".000", level))
-        if r is None:
-            continue
-        r[f"{t.kind}_in"] += 1
-        if t.state == T.State.REJECTED:
-            r[f"{t.kind}_no"] += 1
-        if t.state != T.State.ACCEPTED:
-            continue
-        r[f"{t.kind}_ok"] += 1
-        if t.kind == T.Kind.PROSEDUR:
-            continue
-        sex = (
-            t.new_voter.get("jenis_kelamin", "L")
-            if t.kind == T.Kind.BELUM_TERDAFTAR
-            else t.voter.jenis_kelamin
-        ).lower()
-        if t.kind == T.Kind.BELUM_TERDAFTAR:
-            r[f"baru_{sex}"] += 1
-        elif t.kind == T.Kind.DATA_SALAH:
-            r[f"ubah_{sex}"] += 1
-        else:
-            r[f"tms_{sex}"] += 1
-            if t.tms_reason == 8 and t.target_tps:
-                moved = rows.get(_child_code(f"{t.village_id}.{t.target_tps:03d}", level))
-                if moved is not None:
-                    moved[f"baru_{sex}"] += 1
-    total: dict = {}
+        code = _child_code(tps_id, level)
+        if code in live:
+            live[code].update(dict(zip(FIGURE_FIELDS, values, strict=True)))
+            tps_count[code] += 1
+    snapshot = dps_snapshot(area.regency_code)
+    if snapshot is None:
+        dps = live
+    else:
+        for tps_id, figs in snapshots.tps_figures(snapshot).items():
+            code = _child_code(tps_id, level) if tps_id.startswith(area.code + ".") else None
+            if code in dps:
+                dps[code].update(figs)
+    kinds = _kind_counts(area, level)
+    keys = [f"{k}_{n}" for k in [*T.Kind.values, "all"] for n in ("in", "ok", "no")]
     out = []
     for child in children:
-        r = rows[child.code]
-        for s in "lp":
-            r[f"dps_{s}"] = r[f"dpshp_{s}"] + r[f"tms_{s}"] - r[f"baru_{s}"]
-        for k in SECOND_STAGE_KEYS:
-            r[f"{k}_lp"] = r[f"{k}_l"] + r[f"{k}_p"]
-        for n in ("in", "ok", "no"):
-            r[f"all_{n}"] = sum(r[f"{kind}_{n}"] for kind in T.Kind.values)
-        for key, value in r.items():
-            total[key] = total.get(key, 0) + value
-        out.append({"area": child, **r})
+        row = second_stage_values(live[child.code], dps[child.code])
+        row |= {k: kinds.get(child.code, Counter())[k] for k in keys}
+        out.append({"area": child, "tps_count": tps_count[child.code], **row})
+    total = second_stage_values(sum(live.values(), Counter()), sum(dps.values(), Counter())) | {
+        k: sum(c[k] for c in kinds.values()) for k in keys
+    }
+    total["tps_count"] = sum(tps_count.values())
     return out, total

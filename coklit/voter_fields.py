@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from kpu.tabular import cell_text
+
 _DIGITS_16 = re.compile(r"^\d{16}$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _RT_RW = re.compile(r"^\d{1,3}$")
@@ -30,23 +32,6 @@ def _sixteen_digits(value: Any) -> str:
     if not isinstance(value, str) or not _DIGITS_16.match(value.strip()):
         raise ValueError("harus 16 angka")
     return value.strip()
-
-
-def cell_text(cell) -> str:
-    """A spreadsheet cell as text: numbers without a trailing `.0`, dates as YYYY-MM-DD."""
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, bool):
-        return str(cell)
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat()
-    if isinstance(cell, dt.date):
-        return cell.isoformat()
-    return str(cell)
 
 
 def parse_date(cell) -> dt.date | None:

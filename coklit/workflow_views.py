@@ -25,8 +25,6 @@ from kpu.models import Area, Role
 from kpu.scoping import area_for_user_or_404, can_act, in_scope, may_reveal_nik
 from kpu.services import DomainError
 
-V = Area.Level
-
 
 def _refused(request: AuthedRequest, message: str) -> HttpResponse:
     return render(request, "coklit/refused.html", {"message": message}, status=403)
@@ -67,7 +65,7 @@ def queue(request: AuthedRequest, code: str) -> HttpResponse:
     """The PPS's queue of a village: a page of results, oldest first, filtered by outcome and
     TPS (`?hasil=tms|baru|ubah|konflik&tps=<code>&sesudah=<cursor>`). PPK and KPU see it
     without the buttons. htmx asks for the list alone when a filter changes."""
-    village = area_for_user_or_404(request.user, code, levels=(V.VILLAGE,))
+    village = area_for_user_or_404(request.user, code, levels=(Area.Level.VILLAGE,))
     context = _queue_context(request, village)
     page = selectors.queue_page(
         village=village,
@@ -143,7 +141,7 @@ def queue_approve_all(request: AuthedRequest, code: str) -> HttpResponse:
     Asks first: without `confirm=1` it answers a confirmation that says what the approval
     includes (how many results, per outcome: TMS per reason, Baru, Ubah) and changes nothing.
     """
-    tps = area_for_user_or_404(request.user, code, levels=(V.TPS,))
+    tps = area_for_user_or_404(request.user, code, levels=(Area.Level.TPS,))
     village = Area.objects.get(code=tps.parent_id)
     back = _queue_url(village.code, tps=tps.code, kind=request.POST.get("hasil", ""))
     if not can_act(request.user, Role.PPS, village):

@@ -334,44 +334,71 @@ NO_BORDER = Border()
 ROW_HEIGHT = 17  # points: a little air above and below the 9 pt text of each row
 
 
+def _styled(ws, value, font=FONT, fill=None, align=None, border=NO_BORDER) -> WriteOnlyCell:
+    return text_cell(ws, value, font=font, fill=fill, alignment=align, border=border)
+
+
+def _list_sheet_top(
+    ws, sheet, *, title: str, subtitle: str, heading: list, widths: list, row_height=None
+) -> None:
+    """The top of one TPS's sheet of a voter list (DPS, perubahan), up to its column headers:
+    the title block, the headers frozen and repeated on every page, and every page's header
+    (list, village, TPS) and footer, pages numbered per TPS."""
+    # Widths and page setup must be set before the first row is written.
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if row_height:
+        ws.sheet_format.defaultRowHeight = row_height
+        ws.sheet_format.customHeight = True
+    rows = [[_styled(ws, title, TITLE)]]
+    if subtitle:
+        rows.append([_styled(ws, subtitle, SUBTITLE)])
+    for label, value in heading:
+        rows.append([None, _styled(ws, label, BOLD), _styled(ws, f": {value}")])
+    rows.append([])
+    head = len(rows) + 1
+    # The sheet's top (sheetPr, views, cols) is written with the first row: set it first.
+    ws.freeze_panes = f"A{head + 1}"
+    page_setup(ws, title_rows=f"{head}:{head}")
+    ws.oddHeader.center.text = sheet.page_header
+    ws.oddHeader.center.size = 9
+    ws.oddFooter.center.text = f"{sheet.name} - {PER_SHEET_FOOTER}"
+    ws.page_setup.firstPageNumber = 1
+    ws.page_setup.useFirstPageNumber = True
+    for r in rows:
+        ws.append(r)
+    ws.append([_styled(ws, c.label, BOLD, HEAD_FILL, CENTER, GRID) for c in DPS_COLUMNS])
+
+
+def _list_sheet_signature(ws, sig: Signature) -> None:
+    """The PPS's place, date and members under a list sheet, each with room to sign."""
+    ws.append([None, None, None, _styled(ws, f"{sig.place}, {sig.date_text}")])
+    ws.append([None, None, None, _styled(ws, sig.body, BOLD)])
+    ws.append([])
+    for n, office in enumerate(sig.members, start=1):
+        ws.append(
+            [None, None, None, _styled(ws, f"{n}. " + "." * 40), None, _styled(ws, office)]
+            + [None] * (len(DPS_COLUMNS) - 6)
+        )
+        ws.append([])
+
+
 def dps_workbook(dps: DpsList) -> IO[bytes]:
     """One sheet per TPS, rows streamed from each sheet's generator into a write-only workbook."""
     wb = Workbook(write_only=True)
     wb.properties.title = f"{dps.title} {dps.area.title}"
     wb.properties.creator = "Pantau Coklit"
-    ncol = len(DPS_COLUMNS)
     for sheet in dps.sheets:
         ws = wb.create_sheet(title=sheet.name[:31])
-        # Widths and page setup must be set before the first row is written.
-        for i, c in enumerate(DPS_COLUMNS, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = c.width
-        ws.sheet_format.defaultRowHeight = ROW_HEIGHT
-        ws.sheet_format.customHeight = True
-
-        def styled(value, font=FONT, fill=None, align=None, border=NO_BORDER, ws=ws):
-            return text_cell(ws, value, font=font, fill=fill, alignment=align, border=border)
-
-        rows = [[styled(dps.title, TITLE)]]
-        if dps.subtitle:
-            rows.append([styled(dps.subtitle, SUBTITLE)])
-        for label, value in sheet.heading:
-            rows.append([None, styled(label, BOLD), styled(f": {value}")])
-        rows.append([None, styled("Status", BOLD), styled(f": {dps.status}")])
-        rows.append([None, styled("Keadaan data", BOLD), styled(f": {dps.as_of}")])
-        rows.append([])
-        head = len(rows) + 1
-        # The sheet's top (sheetPr, views, cols) is written with the first row: set it first.
-        ws.freeze_panes = f"A{head + 1}"
-        page_setup(ws, title_rows=f"{head}:{head}")
-        # Every page names its list, village and TPS; pages are numbered per TPS.
-        ws.oddHeader.center.text = sheet.page_header
-        ws.oddHeader.center.size = 9
-        ws.oddFooter.center.text = f"{sheet.name} - {PER_SHEET_FOOTER}"
-        ws.page_setup.firstPageNumber = 1
-        ws.page_setup.useFirstPageNumber = True
-        for r in rows:
-            ws.append(r)
-        ws.append([styled(c.label, BOLD, HEAD_FILL, CENTER, GRID) for c in DPS_COLUMNS])
+        _list_sheet_top(
+            ws,
+            sheet,
+            title=dps.title,
+            subtitle=dps.subtitle,
+            heading=[*sheet.heading, ("Status", dps.status), ("Keadaan data", dps.as_of)],
+            widths=[c.width for c in DPS_COLUMNS],
+            row_height=ROW_HEIGHT,
+        )
 
         # The list itself: boxed, padded rows from cells reused row after row (fast); text
         # that looks like a formula is stored as text.
@@ -381,15 +408,16 @@ def dps_workbook(dps: DpsList) -> IO[bytes]:
             ws.append(boxed.row(values))
             count += 1
         if not count:
-            ws.append([None, styled("Belum ada pemilih dalam daftar TPS ini.", SMALL)])
+            ws.append([None, _styled(ws, "Belum ada pemilih dalam daftar TPS ini.", SMALL)])
         ws.append([])
         counts = sheet.counts
         ws.append(
             [
                 None,
-                styled("Jumlah pemilih", BOLD),
+                _styled(ws, "Jumlah pemilih", BOLD),
                 None,
-                styled(
+                _styled(
+                    ws,
                     f"L: {counts.get('L', 0):,}   P: {counts.get('P', 0):,}   "
                     f"L+P: {count:,}".replace(",", "."),
                     BOLD,
@@ -399,7 +427,8 @@ def dps_workbook(dps: DpsList) -> IO[bytes]:
         ws.append(
             [
                 None,
-                styled(
+                _styled(
+                    ws,
                     "NIK dan NKK disamarkan (10 dari 16 digit). Keterangan: B pemilih baru, "
                     "U data diubah, B pindahan TPS ... pemilih pindahan antar-TPS (TMS 8).",
                     SMALL,
@@ -407,16 +436,7 @@ def dps_workbook(dps: DpsList) -> IO[bytes]:
             ]
         )
         ws.append([])
-        sig = dps.signature
-        ws.append([None, None, None, styled(f"{sig.place}, {sig.date_text}")])
-        ws.append([None, None, None, styled(sig.body, BOLD)])
-        ws.append([])
-        for n, office in enumerate(sig.members, start=1):
-            ws.append(
-                [None, None, None, styled(f"{n}. " + "." * 40), None, styled(office)]
-                + [None] * (ncol - 6)
-            )
-            ws.append([])
+        _list_sheet_signature(ws, dps.signature)
     if not dps.sheets:
         ws = wb.create_sheet(title="DPS")
         ws.append([text_cell(ws, "Belum ada TPS di wilayah ini.", border=NO_BORDER)])
@@ -436,38 +456,22 @@ def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
     widths[-1] = 46  # keterangan holds the changes (old -> new)
     for sheet in changes.sheets:
         ws = wb.create_sheet(title=sheet.name[:31])
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-
-        def styled(value, font=FONT, fill=None, align=None, border=NO_BORDER, ws=ws):
-            return text_cell(ws, value, font=font, fill=fill, alignment=align, border=border)
-
-        rows = [[styled(changes.title, TITLE)]]
-        if changes.subtitle:
-            rows.append([styled(changes.subtitle, SUBTITLE)])
-        for label, value in sheet.heading:
-            rows.append([None, styled(label, BOLD), styled(f": {value}")])
-        rows.append([None, styled("Keadaan data", BOLD), styled(f": {changes.as_of}")])
-        rows.append([])
-        head = len(rows) + 1
-        ws.freeze_panes = f"A{head + 1}"
-        page_setup(ws, title_rows=f"{head}:{head}")
-        ws.oddHeader.center.text = sheet.page_header
-        ws.oddHeader.center.size = 9
-        ws.oddFooter.center.text = f"{sheet.name} - {PER_SHEET_FOOTER}"
-        ws.page_setup.firstPageNumber = 1
-        ws.page_setup.useFirstPageNumber = True
-        for r in rows:
-            ws.append(r)
-        ws.append([styled(c.label, BOLD, HEAD_FILL, CENTER, GRID) for c in DPS_COLUMNS])
+        _list_sheet_top(
+            ws,
+            sheet,
+            title=changes.title,
+            subtitle=changes.subtitle,
+            heading=[*sheet.heading, ("Keadaan data", changes.as_of)],
+            widths=widths,
+        )
         boxed = BoxedRows(ws, [c.kind for c in DPS_COLUMNS[:-1]] + ["wrap"])
         for title, section in sheet.sections:
             ws.append(
-                [styled(title, BOLD, TOTAL_FILL, None, GRID)]
-                + [styled(None, BOLD, TOTAL_FILL, None, GRID)] * (ncol - 1)
+                [_styled(ws, title, BOLD, TOTAL_FILL, None, GRID)]
+                + [_styled(ws, None, BOLD, TOTAL_FILL, None, GRID)] * (ncol - 1)
             )
             if not section:
-                ws.append([None, styled("Tidak ada.", SMALL)])
+                ws.append([None, _styled(ws, "Tidak ada.", SMALL)])
             for values in section:
                 # The keterangan may be long (several changes): wrapped, still boxed.
                 ws.append(boxed.row(values))
@@ -483,26 +487,18 @@ def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
             ws.append(
                 [
                     None,
-                    styled(label, BOLD),
+                    _styled(ws, label, BOLD),
                     None,
-                    styled(
+                    _styled(
+                        ws,
                         f"L: {n.get('L', 0):,}   P: {n.get('P', 0):,}   "
-                        f"L+P: {n.get('L', 0) + n.get('P', 0):,}".replace(",", ".")
+                        f"L+P: {n.get('L', 0) + n.get('P', 0):,}".replace(",", "."),
                     ),
                 ]
             )
-        ws.append([None, styled("NIK dan NKK disamarkan (10 dari 16 digit).", SMALL)])
+        ws.append([None, _styled(ws, "NIK dan NKK disamarkan (10 dari 16 digit).", SMALL)])
         ws.append([])
-        sig = changes.signature
-        ws.append([None, None, None, styled(f"{sig.place}, {sig.date_text}")])
-        ws.append([None, None, None, styled(sig.body, BOLD)])
-        ws.append([])
-        for n, office in enumerate(sig.members, start=1):
-            ws.append(
-                [None, None, None, styled(f"{n}. " + "." * 40), None, styled(office)]
-                + [None] * (ncol - 6)
-            )
-            ws.append([])
+        _list_sheet_signature(ws, changes.signature)
     if not changes.sheets:
         ws = wb.create_sheet(title="Perubahan")
         ws.append([text_cell(ws, "Belum ada TPS di wilayah ini.", border=NO_BORDER)])

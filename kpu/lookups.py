@@ -1,7 +1,8 @@
 """Area codes nest (`62.71` > `62.71.01` > `62.71.01.1001` > `62.71.01.1001.007`), so "in an area"
 is a rule about code prefixes. It is written here once, for Python and for queries:
 
-- `code_within(code, own)`: `code` is `own` or a code below it;
+- `code_within(code, own)`: `code` is `own` or a code below it; `code_below(code, own)`:
+  strictly below it;
 - `field__within=own` (any CharField holding an area code, across relations too: `area__code`,
   `village__code`, `regency_code`): the same, in SQL, `(field = own OR field LIKE 'own.%')`;
 - `field__below=own`: strictly below `own`, `field LIKE 'own.%'`.
@@ -16,7 +17,12 @@ from django.db.models.lookups import Exact, StartsWith
 
 def code_within(code: str, own: str) -> bool:
     """`code` is the area `own` or inside it."""
-    return code == own or code.startswith(own + ".")
+    return code == own or code_below(code, own)
+
+
+def code_below(code: str, own: str) -> bool:
+    """`code` is strictly inside the area `own`."""
+    return code.startswith(own + ".")
 
 
 @CharField.register_lookup

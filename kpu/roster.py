@@ -2,39 +2,23 @@
 
 In 2024 the PPS sent their pantarlih as an Excel roster; the columns here are the ones an
 officer fills in: `nama`, `peran`, `kode_wilayah`, `telepon` and, optionally, `username`.
+The file is read as the voter list is (`kpu.tabular`): `Kode Wilayah` is `kode_wilayah`, and
+a phone typed as a number loses Excel's `.0`.
 """
 
-import datetime as dt
 import io
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from python_calamine import CalamineWorkbook
 
-from kpu import uploads
+from kpu import tabular, uploads
 from kpu.models import ROLE_LEVEL, ROLE_LEVELS, Area, Role, User, role_levels_label
 from kpu.scoping import managed_roles
 from kpu.services import DomainError
 
 COLUMNS = ["nama", "peran", "kode_wilayah", "telepon", "username"]
 REQUIRED = ["nama", "peran", "kode_wilayah"]
-
-
-def _header(value) -> str:
-    """`Kode Wilayah` and `kode-wilayah` are `kode_wilayah`."""
-    return "_".join(str(value or "").strip().lower().replace("-", " ").split())
-
-
-def _cell(value) -> str:
-    """A cell as text. Whole numbers lose Excel's `.0` (phones typed as numbers)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def read_roster(upload) -> list[tuple[int, dict]]:
@@ -55,46 +39,40 @@ def read_roster(upload) -> list[tuple[int, dict]]:
         )
     if kind == uploads.XLSX:
         try:
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-            table = sheet.to_python(skip_empty_area=False)
+            table = tabular.sheet_rows(data)
         except Exception:  # noqa: BLE001 - any parser failure is the same answer to the user
             raise DomainError(
                 _("Berkas Excel tidak dapat dibaca. Simpan ulang sebagai .xlsx atau CSV.")
             ) from None
     else:
-        table = _read_csv(data)
+        table = tabular.csv_rows(_decode(data), limits=uploads.ROSTER)
     if not table:
         raise DomainError(_("Berkas kosong: baris pertama harus berisi judul kolom."))
-    headers = [_header(h) for h in table[0]]
-    missing = [c for c in REQUIRED if c not in headers]
+    columns, _twice = tabular.match_header(table[0][1])
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise DomainError(
             _("Kolom wajib tidak ada di baris judul: %(cols)s. Judul kolom: %(all)s.")
             % {"cols": ", ".join(missing), "all": ", ".join(COLUMNS)}
         )
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        cells = [_cell(v) for v in values]
-        if not any(cells):
-            continue
-        rows.append(
-            (
-                number,
-                {h: cells[i] if i < len(cells) else "" for i, h in enumerate(headers) if h},
-            )
+    return [
+        (
+            number,
+            {
+                name: tabular.cell_text(cells[i]) if i < len(cells) else ""
+                for name, i in columns.items()
+            },
         )
-    return rows
+        for number, cells in table[1:]
+    ]
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
-    """CSV as saved by Excel: UTF-8 (with or without BOM) or Windows-1252, `,` or `;`."""
+def _decode(data: bytes) -> str:
+    """CSV as saved by Excel: UTF-8 (with or without BOM) or Windows-1252."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return uploads.read_csv(text, delimiter=delimiter, limits=uploads.ROSTER)
+        return data.decode("cp1252", errors="replace")
 
 
 def _example_rows(user: User) -> list[list[str]]:

@@ -4,7 +4,6 @@ a user can act on."""
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
@@ -15,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kpu import tabular
 from kpu.models import (
     ROLE_LEVELS,
     Area,
@@ -26,6 +26,7 @@ from kpu.models import (
     role_levels_label,
 )
 from kpu.scoping import in_scope, managed_roles, may_manage
+from kpu.tabular import RowError
 
 
 class DomainError(Exception):
@@ -377,30 +378,21 @@ def account_create(
         via="form",
     )
     if errors:
-        raise DomainError(" ".join(reason for _col, reason in errors[0].problems))
+        raise DomainError(" ".join(e.message for e in errors))
     return created[0]
 
 
-@dataclass
-class RowError:
-    """One bad roster row: its number in the file and what is wrong, column by column."""
-
-    row: int
-    problems: list[tuple[str, str]]
-
-    def __str__(self) -> str:
-        text = "; ".join(f"kolom {col}: {reason}" for col, reason in self.problems)
-        return f"Baris {self.row}: {text}"
-
-
 class RosterInvalid(DomainError):
-    """The roster has bad rows: nothing was created."""
+    """The roster has bad rows: nothing was created. `errors` has one RowError per problem,
+    `rows` the same grouped by row (row number, its errors), `lines` one line per bad row."""
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
+        self.rows = tabular.by_row(errors)
+        self.lines = tabular.row_lines(errors)
         super().__init__(
             _("%(n)s baris bermasalah; tidak ada akun yang dibuat. Perbaiki lalu unggah lagi.")
-            % {"n": len(errors)}
+            % {"n": len(self.rows)}
         )
 
 
@@ -409,8 +401,8 @@ ROSTER_MAX_ROWS = 2000
 
 @transaction.atomic
 def roster_import(*, by: User, rows: list[tuple[int, dict]]) -> list[tuple[User, str]]:
-    """Create every account of a roster, or none: raises RosterInvalid with one RowError per
-    bad row. `rows` are (row number in the file, {column: value}) as read by kpu.roster.
+    """Create every account of a roster, or none: raises RosterInvalid with the RowErrors of
+    the bad rows. `rows` are (row number in the file, {column: value}) as read by kpu.roster.
 
     Returns (account, one-time password) per row, in the file's order.
     """
@@ -516,7 +508,7 @@ def _create_accounts(
                 )
             seen_people.setdefault(person, number)
         if problems:
-            errors.append(RowError(number, problems))
+            errors.extend(RowError(number, column, message) for column, message in problems)
         else:
             plans.append((full_name, role, area, phone, username))
     if errors:

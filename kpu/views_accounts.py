@@ -347,7 +347,7 @@ def roster_import(request: AuthedRequest) -> HttpResponse:
             created = services.roster_import(by=request.user, rows=rows)
         except RosterInvalid as exc:
             form.add_error(None, str(exc))
-            errors = exc.errors
+            errors = exc.rows
         except DomainError as exc:
             form.add_error(None, str(exc))
     return render(

@@ -26,7 +26,7 @@ def area_tanggapan(context, area: Area):
         second = {
             "rows": rows,
             "total": total,
-            "list_name": "DPT" if svc.regency_stage(area.regency_code).key == "dpt" else "DPSHP",
+            "list_name": svc.recap_list(area).upper(),
         }
     return {
         "second": second,

@@ -1,6 +1,6 @@
 """A Panwaslu Kelurahan user files a saran perbaikan in the browser, the PPS rejects it with a
-reason in its own browser (htmx, no reload), and the supervisor sees the answer on its home
-page (SPEC 8b)."""
+reason in its own browser on a phone (htmx, no reload), and the supervisor sees the answer on
+its home page (SPEC 8b)."""
 
 import pytest
 from django.db import connections
@@ -39,11 +39,16 @@ def _walk(world, open_as, live_server):
     expect(pkd.locator(f"#t-{item.pk}")).to_contain_text("Menunggu jawaban")
     assert voter.nik not in pkd.content()
 
-    pps = open_as(world.pps)
+    # The PPS answers on a phone: each response is a card with its buttons in reach, not a
+    # table row whose answer column lies off screen.
+    pps = open_as(world.pps, width=360, height=740)
     pps.goto(url)
     expect(pps.locator("#inbox-h")).to_be_visible()
+    assert pps.evaluate("document.documentElement.scrollWidth") <= 360
     row = pps.locator(f"#t-{item.pk}")
     row.locator("input[name=note][required]").fill("Pantarlih bertemu pemilih; tinggal di RT 004")
+    wrap = pps.locator(".table-wrap:has(table.tanggapan)")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the list scrolls sideways"
     row.locator("button", has_text="Tolak").click()
     expect(pps.locator(f"#t-{item.pk} .state")).to_have_text("Ditolak")
     expect(pps.locator("#tanggapan-rekap")).to_contain_text("1")

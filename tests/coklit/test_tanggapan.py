@@ -441,10 +441,12 @@ def _dps_established(world, n=2):
     voters = add_voters(world.tps1, n)
     Device(world.pantarlih).statuses([event(v, "MS") for v in voters])
     plenos.pleno_hold(area=world.village, by=world.pps, ba_number="1/BA/PPS")
-    set_pleno(world.district, "sudah")
     for village in world.district.children.exclude(code=world.village.code):
         set_pleno(village, "sudah")
-    _establish(world.village)
+    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="1/BA/PPK")
+    for district in world.regency.children.exclude(code=world.district.code):
+        set_pleno(district, "sudah")
+    plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="1/BA/KPU", sk_number="1/SK")
     return voters
 
 

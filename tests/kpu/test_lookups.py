@@ -2,7 +2,7 @@
 
 import pytest
 
-from kpu.lookups import code_within
+from kpu.lookups import code_below, code_within
 from kpu.models import Area, User
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,7 @@ def test_within_and_below_agree_with_the_python_rule(world, own):
     within = set(Area.objects.filter(code__within=own).values_list("code", flat=True))
     below = set(Area.objects.filter(code__below=own).values_list("code", flat=True))
     assert within == {c for c in codes if code_within(c, own)}
-    assert below == within - {own}
+    assert below == within - {own} == {c for c in codes if code_below(c, own)}
     if own == "62.7":
         assert not within  # a prefix that is not a whole code is not an ancestor
 

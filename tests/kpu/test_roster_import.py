@@ -131,12 +131,20 @@ def test_bad_rows_are_listed_one_line_each_and_nothing_is_created(world, login):
 
 
 def test_the_row_errors_read_as_lines_with_row_column_and_reason(world):
+    """The same lines as the voter-list import's (kpu.tabular.RowError): one per bad row."""
+    no_name_bad_phone = {"peran": "pantarlih", "kode_wilayah": "62.71.01.1001.001", "telepon": "1"}
     with pytest.raises(RosterInvalid) as exc:
         services.roster_import(
-            by=world.kpu, rows=[(7, {"nama": "A", "peran": "ppk", "kode_wilayah": "62.71.01.1001"})]
+            by=world.kpu,
+            rows=[
+                (7, {"nama": "A", "peran": "ppk", "kode_wilayah": "62.71.01.1001"}),
+                (8, {"nama": "", **no_name_bad_phone}),
+            ],
         )
-    (line,) = [str(e) for e in exc.value.errors]
-    assert line.startswith("Baris 7: kolom kode_wilayah: Peran PPK bekerja di tingkat")
+    seven, eight = exc.value.lines
+    assert seven.startswith("Baris 7, kolom kode_wilayah: Peran PPK bekerja di tingkat")
+    assert eight.startswith("Baris 8, kolom nama: ") and "; kolom telepon: " in eight
+    assert str(exc.value).startswith("2 baris bermasalah")
 
 
 def test_a_missing_column_is_named(world, login):

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from coklit import importer
 from coklit.models import Voter
-from kpu import roster, uploads
+from kpu import tabular, uploads
 from kpu.models import User
 from kpu.uploads import ROSTER, VOTER_LIST, UploadRejected, inspect_upload
 
@@ -112,7 +112,6 @@ def calamine_spy(monkeypatch):
     import python_calamine
 
     CalamineSpy.calls = []
-    monkeypatch.setattr(roster, "CalamineWorkbook", CalamineSpy)
     monkeypatch.setattr(python_calamine, "CalamineWorkbook", CalamineSpy)
     return CalamineSpy
 
@@ -325,7 +324,7 @@ def test_a_roster_csv_with_a_131_073_character_field_is_a_message_not_a_500(worl
 def test_a_field_over_the_cap_is_refused_even_under_pythons_cap():
     text = ROSTER_CSV + "A" * (ROSTER.max_field + 1) + ",pantarlih,62.71.01.1001.001\n"
     with pytest.raises(UploadRejected, match="Baris 3 berisi isian lebih dari 2.000"):
-        roster._read_csv(text.encode())
+        tabular.csv_rows(text, limits=ROSTER)
 
 
 @pytest.mark.django_db

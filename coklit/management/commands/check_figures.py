@@ -58,9 +58,7 @@ def identity_breaks(code: str) -> list[tuple[str, list[str]]]:
     """Recap rows (as each recap at and under `code` shows them) that break the identity."""
     top = Area.objects.get(code=code)
     areas = [top] if top.level in exports.REKAP_LEVELS else []
-    areas += Area.objects.filter(
-        code__startswith=code + ".", level__in=exports.REKAP_LEVELS
-    ).order_by("code")
+    areas += Area.objects.filter(code__below=code, level__in=exports.REKAP_LEVELS).order_by("code")
     out = []
     for area in areas:
         for child, figs in exports.children_figures_as_filed(area=area):
