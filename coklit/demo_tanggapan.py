@@ -163,58 +163,63 @@ def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
     if len(v) == 4:
         rng = random.Random(f"{seed}:tg")
         nik = f"{village.code[:2]}{village.code[3:5]}{rng.randrange(10**11, 10**12)}"
-        svc.tanggapan_record(
-            village=village,
-            by=pps,
-            kind=T.Kind.BELUM_TERDAFTAR,
-            tps=_tps(village),
-            fields={
-                "nkk": nik[:-4] + "0001",
-                "nik": nik,
-                "nama": "Rahmat Hidayat",
-                "tempat_lahir": "Palangka Raya",
-                "tanggal_lahir": "2007-08-01",
-                "jenis_kelamin": "L",
-                "status_kawin": "B",
-                "alamat": "Jl. Tingang No. 12",
-                "rt": "3",
-                "rw": "2",
-                "ktp_el": "S",
-            },
-            reporter="Hidayat (ayah)",
-            reporter_contact="081234567890",
-            evidence="Fotokopi KTP-el dan KK",
-            note="Berumur 17 tahun sebelum hari pemungutan suara; belum ada di DPS.",
-        )
-        svc.tanggapan_record(
-            village=village,
-            by=pps,
-            kind=T.Kind.DATA_SALAH,
-            voter_id=v[0].pk,
-            fields={"nama": v[0].nama + " Putri", "alamat": "Jl. Rajawali No. 5"},
-            reporter=v[0].nama,
-            evidence="KTP-el",
-            note="Nama tidak lengkap dan alamat lama.",
-        )
-        svc.tanggapan_record(
-            village=village,
-            by=_demo_user(Role.PPK, districts[0].code),
-            kind=T.Kind.TMS,
-            voter_id=v[1].pk,
-            tms_reason=1,
-            reporter="Keluarga almarhum",
-            evidence="Surat keterangan kematian dari kelurahan",
-            note="Meninggal 2 minggu lalu; surat kematian diserahkan di kantor PPK.",
-        )
-        svc.tanggapan_record(
-            village=village,
-            by=_demo_user(Role.BAWASLU, village.code),
-            kind=T.Kind.TMS,
-            voter_id=v[2].pk,
-            tms_reason=6,
-            note="Anggota TNI aktif menurut data Kodim.",
-            evidence="Surat Kodim",
-        )
+        waiting = [
+            svc.tanggapan_record(
+                village=village,
+                by=pps,
+                kind=T.Kind.BELUM_TERDAFTAR,
+                tps=_tps(village),
+                fields={
+                    "nkk": nik[:-4] + "0001",
+                    "nik": nik,
+                    "nama": "Rahmat Hidayat",
+                    "tempat_lahir": "Palangka Raya",
+                    "tanggal_lahir": "2007-08-01",
+                    "jenis_kelamin": "L",
+                    "status_kawin": "B",
+                    "alamat": "Jl. Tingang No. 12",
+                    "rt": "3",
+                    "rw": "2",
+                    "ktp_el": "S",
+                },
+                reporter="Hidayat (ayah)",
+                reporter_contact="081234567890",
+                evidence="Fotokopi KTP-el dan KK",
+                note="Berumur 17 tahun sebelum hari pemungutan suara; belum ada di DPS.",
+            ),
+            svc.tanggapan_record(
+                village=village,
+                by=pps,
+                kind=T.Kind.DATA_SALAH,
+                voter_id=v[0].pk,
+                fields={"nama": v[0].nama + " Putri", "alamat": "Jl. Rajawali No. 5"},
+                reporter=v[0].nama,
+                evidence="KTP-el",
+                note="Nama tidak lengkap dan alamat lama.",
+            ),
+            svc.tanggapan_record(
+                village=village,
+                by=_demo_user(Role.PPK, districts[0].code),
+                kind=T.Kind.TMS,
+                voter_id=v[1].pk,
+                tms_reason=1,
+                reporter="Keluarga almarhum",
+                evidence="Surat keterangan kematian dari kelurahan",
+                note="Meninggal 2 minggu lalu; surat kematian diserahkan di kantor PPK.",
+            ),
+            svc.tanggapan_record(
+                village=village,
+                by=_demo_user(Role.BAWASLU, village.code),
+                kind=T.Kind.TMS,
+                voter_id=v[2].pk,
+                tms_reason=6,
+                note="Anggota TNI aktif menurut data Kodim.",
+                evidence="Surat Kodim",
+            ),
+        ]
+        # Received over the period so far, so the PPS's inbox shows days waiting.
+        for item, days in zip(waiting, (2, 2, 1, 0), strict=True):
+            T.objects.filter(pk=item.pk).update(recorded_at=now - dt.timedelta(days=days, hours=3))
         log(f"  {village.title}: 4 tanggapan/saran perbaikan waiting for the PPS")
     # The second village: answered (accepted and rejected) and its DPSHP pleno held.
     if len(first) > 1:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from coklit import plenos
 from coklit.models import Pleno, Tanggapan
-from coklit.tanggapan import regency_stage
+from coklit.tanggapan import list_stage, pending_inbox, recap_list, regency_stage
 from kpu.models import Area, Pemilihan
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,11 @@ def test_the_second_stage_demo_gives_every_role_its_next_step():
     waiting = Tanggapan.objects.filter(village_id="62.71.01.1001", state="pending")
     assert {t.kind for t in waiting} == {"belum_terdaftar", "data_salah", "tms"}
     assert waiting.filter(source="saran").exists()
+    # Received over the period so far: the inbox shows days waiting, the oldest first.
+    inbox = pending_inbox(village=Area.objects.get(code="62.71.01.1001"))
+    assert inbox[0].days == 2 and inbox[-1].days == 0
+    # The exports name the stage: the DPS while it is posted, the recap of the DPSHP.
+    assert list_stage(regency) == "dps" and recap_list(regency) == "dpshp"
     assert (
         Tanggapan.objects.filter(recorded_by__username="bawaslu-62.71.01.1001")
         .exclude(state="pending")
