@@ -80,6 +80,14 @@ def stage_full_name(short: str) -> str:
     return next(full for name, full in STAGES.values() if name == short)
 
 
+def pleno_list(*, level: int, stage: str) -> str:
+    """The key of the list a pleno of this level and stage recaps: the PPS and PPK recap the
+    DPHP (DPSHP in the second stage), the KPU's pleno establishes the DPS (the DPT)."""
+    if stage == "dpshp":
+        return "dpt" if level == Area.Level.REGENCY else "dpshp"
+    return "dps" if level == Area.Level.REGENCY else "dphp"
+
+
 # --- Tables of figures (the recap's three sheets), shared by the workbook and the print page.
 
 
@@ -101,6 +109,15 @@ class Signature:
     body: str  # "KOMISI PEMILIHAN UMUM KOTA PALANGKA RAYA"
     committee: str  # "KPU", "PPK", "PPD", "PPS"
     members: list[str]  # "Ketua", then "Anggota" lines
+    # The signers' names where they are known (a berita acara names them from the pleno's
+    # attendance), in the order of `members`; a row without one prints a dotted line.
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """(office, name or "") per member, for the signature tables."""
+        names = self.names + [""] * (len(self.members) - len(self.names))
+        return list(zip(self.members, names[: len(self.members)], strict=True))
 
 
 @dataclass
@@ -173,7 +190,8 @@ def children_figures_as_filed(*, area: Area) -> list[tuple[Area, dict[str, int]]
     """The children's figures as their committees recap them: the live sums of the TPS rows.
 
     A held pleno locks its villages' voters (coklit.plenos), so the figures of a held village
-    are the ones of its pleno until it is returned; the pleno's own snapshot is issue 12's.
+    are the ones of its pleno until it is returned. What a pleno itself recapped is its
+    snapshot (`coklit.snapshots`), which its berita acara annexes (`coklit.berita_acara`).
     """
     return selectors.children_figures(area=area)
 
@@ -297,11 +315,14 @@ def _village_counts(area: Area) -> dict[str, int]:
     return counts
 
 
-def rekap_children(*, area: Area) -> list[tuple[Area, dict]]:
-    """Each child with every figure of its recap row (as filed), villages counted."""
+def rekap_children(
+    *, area: Area, of: list[tuple[Area, dict[str, int]]] | None = None
+) -> list[tuple[Area, dict]]:
+    """Each child with every figure of its recap row, villages counted: the figures as filed,
+    or `of` (a held pleno's, from its snapshot: `snapshots.snapshot_figures`)."""
     villages = _village_counts(area)
     out = []
-    for child, figs in children_figures_as_filed(area=area):
+    for child, figs in children_figures_as_filed(area=area) if of is None else of:
         values = rekap_values(figs)
         values |= {
             "code": child.code,
@@ -352,17 +373,23 @@ def _place(area: Area) -> str:
 _MEMBERS = {Area.Level.DISTRICT: 5, Area.Level.VILLAGE: 3}
 
 
+def body_name(area: Area) -> str:
+    """The committee of the area's level as documents name it: "Komisi Pemilihan Umum Kota
+    Palangka Raya", "Panitia Pemilihan Kecamatan Pahandut" ("Panitia Pemilihan Distrik ..." in
+    Papua, the PPD), "Panitia Pemungutan Suara Kelurahan Pahandut"."""
+    if area.level == Area.Level.REGENCY:
+        return f"Komisi Pemilihan Umum {area.name}"
+    if area.level == Area.Level.DISTRICT:
+        return f"Panitia Pemilihan {area.kind} {area.name}"
+    if area.level == Area.Level.VILLAGE:
+        return f"Panitia Pemungutan Suara {area.kind} {area.name}"
+    return f"{area.committee} {area.title}"
+
+
 def signature_for(*, area: Area, day: dt.date, pemilihan: Pemilihan | None = None) -> Signature:
     """The body that signs at the area's level: KPU, PPK (PPD in Papua) or PPS."""
     committee = area.committee
-    if area.level == Area.Level.REGENCY:
-        body = f"Komisi Pemilihan Umum {area.name}"
-    elif area.level == Area.Level.DISTRICT:
-        body = f"Panitia Pemilihan {area.kind} {area.name}"
-    elif area.level == Area.Level.VILLAGE:
-        body = f"Panitia Pemungutan Suara {area.kind} {area.name}"
-    else:
-        body = f"{committee} {area.title}"
+    body = body_name(area)
     if area.level == Area.Level.REGENCY:
         count = getattr(pemilihan, "kpu_members", None) or 5
     else:
@@ -393,15 +420,30 @@ def _level_word(area: Area) -> str:
     return _LEVEL_WORD.get(area.level, "")
 
 
-def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
-    """The pleno recap of an area's children (three sheets), title and signature blocks."""
-    current = current_list(area=area)
-    if current != "dphp":
-        return second_stage_rekap_for(area=area, paper=paper)
+def rekap_for(
+    *,
+    area: Area,
+    paper: str | None = None,
+    children: list[tuple[Area, dict[str, int]]] | None = None,
+    day: dt.date | None = None,
+    as_of: str | None = None,
+    list_name: str | None = None,
+) -> Rekap:
+    """The pleno recap of an area's children (three sheets), title and signature blocks.
+
+    By default the live figures as filed, today, in the regency's current stage (from the DPS
+    on, the second stage's recap). A berita acara annexes the recap of its pleno instead:
+    `children` from the pleno's snapshot, `day` and `as_of` of its hold, `list_name` the list
+    that pleno recapped."""
+    if children is None:
+        current = current_list(area=area)
+        if current != "dphp":
+            return second_stage_rekap_for(area=area, paper=paper)
+        list_name = list_name or STAGES[current][0]
     pemilihan = selectors.pemilihan_for(area=area)
-    day = today_for(pemilihan)
-    list_name = STAGES[current][0]
-    children = rekap_children(area=area)
+    day = day or today_for(pemilihan)
+    list_name = list_name or STAGES["dphp"][0]
+    children = rekap_children(area=area, of=children)
     raw: Counter = Counter()
     for _child, values in children:
         for k in (*FIGURE_FIELDS, "tps_count", "villages"):
@@ -450,7 +492,7 @@ def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
         title=f"REKAPITULASI {full.upper()} ({list_name})",
         subtitle=f"TINGKAT {_level_word(area)}",
         heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
-        as_of=waktu(timezone.now(), pemilihan),
+        as_of=as_of or waktu(timezone.now(), pemilihan),
         tables=tables,
         signature=signature_for(area=area, day=day, pemilihan=pemilihan),
         list_name=list_name,
