@@ -28,8 +28,9 @@ def _walk(world, open_as, live_server):
     pkd = open_as(world.pkd)
     pkd.goto(url)
     pkd.check("input[name=kind][value=tms]")
-    pkd.wait_for_function("window.htmx !== undefined")  # the search is htmx's (deferred script)
-    pkd.locator("#cari-pemilih").press_sequentially(voter.nama, delay=20)
+    # One input event (not a keystroke each): under load, pauses between keys longer than the
+    # trigger's 300 ms delay sent a search per fragment and the last answer came too late.
+    pkd.locator("#cari-pemilih").fill(voter.nama)
     pkd.locator(f".voter-choice input[value='{voter.pk}']").check()
     pkd.select_option("#tms-reason", "5")
     pkd.fill("#f-note", "Tidak dikenal di alamatnya menurut ketua RT")
