@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils import timezone
 
-from coklit import exports, figures, selectors, snapshots, terbilang
+from coklit import exports, figures, selectors, snapshots, tanggapan, terbilang
 from coklit.models import Pleno, PlenoSnapshot
 from kpu.models import Area, Pemilihan
 
@@ -28,9 +28,12 @@ Stage = Pleno.Stage
 # The list coklit starts from, per stage, as a BA spells it out; the lists a pleno recaps and
 # establishes are named by `exports.STAGES` and `exports.pleno_list`, the one home of that rule.
 BASE = {
-    Stage.DPHP: ("Model A", "Daftar Pemilih (Model A)"),
-    Stage.DPSHP: exports.STAGES["dps"],
+    Stage.DPHP: "Daftar Pemilih (Model A)",
+    Stage.DPSHP: "Daftar Pemilih Sementara (DPS)",
 }
+# The keys of the figures a BA's totals read, per stage: the list it starts from and the list it
+# ends with (`figures.derive` in the first stage, `tanggapan.second_stage_values` in the second).
+KEYS = {Stage.DPHP: ("model_a", "dphp"), Stage.DPSHP: ("dps", "dpshp")}
 
 
 def long_name(key: str) -> str:
@@ -146,14 +149,14 @@ class TotalRow:
         return [self.l, self.p, self.lp]
 
 
-def total_rows(totals: dict[str, int], *, level: int, stage: str) -> list[TotalRow]:
-    """SPEC 8's totals of a BA: the list coklit starts from, Baru (with pindahan antar-TPS),
-    TMS, and the list of the pleno (DPHP, or DPS for the KPU), each for L, P and L+P."""
-    f = figures.derive(totals)
-    base = BASE[stage][1]
+def total_rows(f: dict[str, int], *, level: int, stage: str) -> list[TotalRow]:
+    """SPEC 8's totals of a BA from the area's figures `f`: the list the stage starts from
+    (Model A; the DPS in the second stage), Baru (with pindahan antar-TPS), TMS, and the list of
+    the pleno (DPHP, or DPS for the KPU; DPSHP, or DPT), each for L, P and L+P."""
+    start, end = KEYS[stage]
     listed = long_name(exports.pleno_list(level=level, stage=stage))
     rows = [
-        ("model_a", f"Jumlah pemilih dalam {base}", ""),
+        (start, f"Jumlah pemilih dalam {BASE[stage]}", ""),
         (
             "baru",
             "Jumlah pemilih baru",
@@ -161,7 +164,7 @@ def total_rows(totals: dict[str, int], *, level: int, stage: str) -> list[TotalR
             f"{terbilang.ribuan(f['pindah_lp'])} ({terbilang.angka(f['pindah_lp'])})",
         ),
         ("tms", "Jumlah pemilih Tidak Memenuhi Syarat (TMS)", ""),
-        ("dphp", f"Jumlah pemilih dalam {listed}", ""),
+        (end, f"Jumlah pemilih dalam {listed}", ""),
     ]
     return [
         TotalRow(
@@ -232,8 +235,21 @@ def build(pleno: Pleno) -> BeritaAcara:
     local = timezone.localtime(held, selectors.area_tz(area))
     zone = selectors.area_zone(area)
     day = local.date()
-    sf = snapshots.snapshot_figures(snapshot)
     name = list_name(area.level, pleno.stage)
+    as_of = f"{terbilang.tanggal(day)} {terbilang.pukul(local, zone)}, saat pleno"
+    if pleno.stage == Stage.DPSHP:
+        # The second stage: the DPS as established against what this pleno recapped.
+        recap = tanggapan.second_stage_recap(area=area, live_tps=snapshots.tps_figures(snapshot))
+        totals = recap[1]
+        annexed = exports.second_stage_rekap_for(
+            area=area, recap=recap, day=day, as_of=as_of, list_name=name
+        )
+    else:
+        sf = snapshots.snapshot_figures(snapshot)
+        totals = figures.derive(sf.totals)
+        annexed = exports.rekap_for(
+            area=area, children=sf.children, day=day, as_of=as_of, list_name=name
+        )
     body = exports.body_name(area)
     place = hold.place.strip() or "…………………………………"
     opening = (
@@ -246,13 +262,16 @@ def build(pleno: Pleno) -> BeritaAcara:
     signature = exports.signature_for(area=area, day=day, pemilihan=pemilihan)
     present = attendees(hold.attendees)
     signature.names = signer_names(area, signature.members, present)
+    # The annex signs with the BA's names.
+    annexed.signature = signature
     counts = []
     if area.level == L.REGENCY:
-        counts.append((f"Jumlah {area.district_kind}", Figure(len(sf.children))))
+        districts = Area.objects.filter(parent=area).count()
+        counts.append((f"Jumlah {area.district_kind}", Figure(districts)))
     if area.level in (L.REGENCY, L.DISTRICT):
-        villages = Area.objects.filter(level=L.VILLAGE, code__startswith=area.code + ".").count()
+        villages = Area.objects.filter(level=L.VILLAGE, code__below=area.code).count()
         counts.append((f"Jumlah {_village_unit(area)}", Figure(villages)))
-    counts.append(("Jumlah TPS", Figure(sf.totals["tps_count"])))
+    counts.append(("Jumlah TPS", Figure(totals["tps_count"])))
     establishes = ""
     if area.level == L.REGENCY:
         established = long_name(exports.pleno_list(level=area.level, stage=pleno.stage))
@@ -273,7 +292,7 @@ def build(pleno: Pleno) -> BeritaAcara:
         held_day=day,
         opening=opening,
         attendees=present,
-        totals=total_rows(sf.totals, level=area.level, stage=pleno.stage),
+        totals=total_rows(totals, level=area.level, stage=pleno.stage),
         list_name=name,
         counts=counts,
         note=hold.note,
@@ -283,35 +302,10 @@ def build(pleno: Pleno) -> BeritaAcara:
             L.REGENCY: area.district_kind,
             L.DISTRICT: _village_unit(area),
         }.get(area.level, "TPS"),
-        annex=annex(
-            area=area,
-            sf=sf,
-            day=day,
-            as_of=f"{terbilang.tanggal(day)} {terbilang.pukul(local, zone)}, saat pleno",
-            list_name=name,
-            signature=signature,
-        ),
+        annex=annexed,
     )
 
 
 def _village_unit(area: Area) -> str:
     # Papua's villages are kelurahan (1xxx) or kampung (2xxx), elsewhere kelurahan or desa.
     return "kelurahan/kampung" if area.is_papua else "kelurahan/desa"
-
-
-def annex(
-    *,
-    area: Area,
-    sf: snapshots.SnapshotFigures,
-    day: dt.date,
-    as_of: str,
-    list_name: str,
-    signature: exports.Signature,
-) -> exports.Rekap:
-    """The recap of SPEC 9 (its three tables) as the BA's annex: the snapshot's figures, the
-    list that pleno recapped, signed by the committee that signs the BA."""
-    rekap = exports.rekap_for(
-        area=area, children=sf.children, day=day, as_of=as_of, list_name=list_name
-    )
-    rekap.signature = signature
-    return rekap

@@ -1143,15 +1143,27 @@ def response_columns(*, area: Area) -> list[Column]:
     return cols
 
 
-def second_stage_rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
+def second_stage_rekap_for(
+    *,
+    area: Area,
+    paper: str | None = None,
+    recap: tuple[list[dict], dict] | None = None,
+    day: dt.date | None = None,
+    as_of: str | None = None,
+    list_name: str | None = None,
+) -> Rekap:
     """The recap of the second stage (`tanggapan.second_stage_recap`): the DPS as established,
     the changes accepted since, the DPSHP (the DPT once established), TMS per reason and
-    disabilities of the list, and the responses per kind."""
+    disabilities of the list, and the responses per kind.
+
+    By default the list now, today. A DPSHP pleno's berita acara annexes what that pleno
+    recapped instead: `recap` from its snapshot (`second_stage_recap(live_tps=...)`), `day` and
+    `as_of` of its hold, `list_name` the list that pleno recapped (DPSHP, or the DPT)."""
     pemilihan = selectors.pemilihan_for(area=area)
-    day = today_for(pemilihan)
-    list_name = STAGES[tanggapan.recap_list(area)][0]
+    day = day or today_for(pemilihan)
+    list_name = list_name or STAGES[tanggapan.recap_list(area)][0]
     full = stage_full_name(list_name)
-    rows, total = tanggapan.second_stage_recap(area=area)
+    rows, total = recap or tanggapan.second_stage_recap(area=area)
     villages = _village_counts(area)
 
     def values(f: dict, **extra) -> dict:
@@ -1230,7 +1242,7 @@ def second_stage_rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
         title=f"REKAPITULASI {full.upper()} ({list_name})",
         subtitle=f"TINGKAT {_level_word(area)}",
         heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
-        as_of=waktu(timezone.now(), pemilihan),
+        as_of=as_of or waktu(timezone.now(), pemilihan),
         tables=tables,
         signature=signature_for(area=area, day=day, pemilihan=pemilihan),
         list_name=list_name,

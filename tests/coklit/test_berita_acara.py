@@ -283,3 +283,58 @@ def test_in_english_the_controls_change_and_the_ba_stays_indonesian(world, held,
     assert "A4 portrait" in controls and "Print" in controls
     assert "Pada hari ini Sabtu" in document and "Tanda Tangan" in document
     assert "Keadaan data" in document and "Signature" not in document
+
+
+# --- the second stage: DPS → DPSHP → DPT (SPEC 8b) -------------------------------------------
+
+# The fixture `second`: the DPS established by real plenos, responses accepted since.
+from tests.coklit.test_exports_second_stage import second  # noqa: E402, F401
+
+
+@pytest.fixture
+def dps_established(world, request):
+    # `world` asked for here, not only through getfixturevalue: a test whose database comes
+    # only from getfixturevalue runs against DATABASE_URL's own database, not the test one.
+    return request.getfixturevalue("second")
+
+
+def test_the_dpshp_ba_starts_from_the_dps_and_counts_the_accepted_responses(dps_established, login):
+    world = dps_established
+    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="2/BA/PPS", place="Aula")
+    client = login(world.pps)
+    dphp = client.get(url(world.village, tahap="dphp")).content.decode()
+    html = client.get(url(world.village)).content.decode()  # the latest held: the DPSHP's
+    assert "REKAPITULASI DAFTAR PEMILIH SEMENTARA HASIL PERBAIKAN" in html
+    assert "Jumlah pemilih dalam Daftar Pemilih Sementara (DPS)" in html
+    # The DPS is what the DPHP pleno's BA established; one TMS and one new voter accepted since.
+    assert _numbers(html, "dps") == _numbers(dphp, "dphp")
+    assert _numbers(html, "tms")[2] == 1 and _numbers(html, "baru")[2] == 1
+    assert _numbers(html, "dpshp")[2] == _numbers(html, "dps")[2] - 1 + 1
+    annex = html.split('id="ba-annex"')[1]
+    assert "DPS, Baru, TMS, Ubah dan DPSHP per TPS" in annex
+    total = re.search(r'<tr class="total">(.*?)</tr>', annex, re.S).group(1)
+    cells = dict(re.findall(r'data-key="([^"]+)">([^<]*)<', total))
+    for key in ("dps", "baru", "tms", "dpshp"):
+        assert int(cells[f"{key}_lp"].replace(".", "")) == _numbers(html, key)[2], key
+    # Each TPS row counts its TPS (the second stage's rows once all said 0).
+    rows = annex.split("</table>")[1].split('<tr class="total">')[0]
+    assert re.findall(r'data-key="tps_count">(\d+)<', rows) == ["1", "1"]
+
+
+def test_the_kpu_ba_of_the_second_stage_establishes_the_dpt(dps_established, login):
+    world = dps_established
+    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="2/BA/PPS")
+    for village in world.district.children.exclude(code=world.village.code):
+        set_pleno(village, "sudah", stage="dpshp")
+    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="2/BA/PPK")
+    for district in world.regency.children.exclude(code=world.district.code):
+        set_pleno(district, "sudah", stage="dpshp")
+    plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="9/BA/KPU", sk_number="9/SK")
+    html = login(world.kpu).get(url(world.regency)).content.decode()
+    assert "DAN PENETAPAN DAFTAR PEMILIH TETAP" in html
+    assert "Daftar Pemilih Tetap (DPT) Kota Palangka Raya ditetapkan" in html and "9/SK" in html
+    district = login(world.ppk).get(url(world.district)).content.decode()
+    assert _numbers(html, "dpshp") == _numbers(district, "dpshp")
+    # The DPS pleno's BA still reads as it was signed.
+    dps = login(world.kpu).get(url(world.regency, tahap="dphp")).content.decode()
+    assert "7/BA/KPU" in dps and _numbers(dps, "dphp") == _numbers(html, "dps")
