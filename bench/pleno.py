@@ -3,8 +3,8 @@ over 1,000,000 voters completes in seconds").
 
 Timed: `plenos.pleno_hold` of the regency, whose snapshot copies every voter's state with one
 `INSERT ... SELECT` (`coklit.snapshots`), against the yardstick of a bare `INSERT ... SELECT` of
-the same rows into a table of the same columns without key or index. Then its "changed since"
-after a village is reopened and held again.
+the same rows into a table of the same columns without key or index. Then the regency's berita
+acara (from that snapshot) and its "changed since" after a village is reopened and held again.
 Each run is one transaction rolled back at the end, so every run starts from the same database:
 every village and district pleno is set held inside it (not timed), then the regency's is held.
 """
@@ -13,6 +13,7 @@ import statistics
 import time
 
 from django.db import connection, transaction
+from django.test import Client
 
 REGENCY = "33.02"
 
@@ -73,6 +74,8 @@ def pleno_part(res, P: dict) -> None:
     regency = Area.objects.get(code=REGENCY)
     kpu = User.objects.get(username=f"kpu-{REGENCY}")
     village = Area.objects.filter(code__below=REGENCY, level=4).order_by("code")[0]
+    client = Client()
+    client.force_login(kpu)
     runs = max(1, P.get("rekap_runs", 3) // 2)
     # Earlier runs' rolled-back rows are dead tuples: vacuumed, as autovacuum would in time.
     with connection.cursor() as cur:
@@ -99,6 +102,11 @@ def pleno_part(res, P: dict) -> None:
                     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 t["hold"].append(time.perf_counter() - start)
                 t["voters"] = snapshots.latest_snapshot(pleno).voters
+                url = f"/pleno/{REGENCY}/berita-acara/"
+                start = time.perf_counter()
+                response = client.get(url)
+                t["ba"].append(time.perf_counter() - start)
+                assert response.status_code == 200, response.status_code
                 # A village reopened and held again, then the regency held again: its
                 # "changed since" reads the reopened village only.
                 plenos.pleno_reopen(area=village, by=kpu, note="bench")
@@ -121,5 +129,6 @@ def pleno_part(res, P: dict) -> None:
     res.add("pleno: KPU pleno hold with snapshot", med(t["hold"]), "s")
     res.add("bare: INSERT ... SELECT of the same rows", med(t["bare"]), "s")
     res.add("pleno: hold / bare INSERT ... SELECT", med(t["hold"]) / med(t["bare"]), "x", 3)
+    res.add("pleno: regency berita acara page", med(t["ba"]) * 1000, "ms")
     if t["changes"]:
         res.add("pleno: changed since (one village reopened)", med(t["changes"]) * 1000, "ms")

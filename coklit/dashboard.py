@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
 
 from coklit import figures
-from coklit.clock import Clock, clock_for  # noqa: F401  clock_for: exports.py, until it moves
+from coklit.clock import Clock
 from coklit.dashboard_sql import grouped_figures
 from coklit.models import FIGURE_FIELDS, TMS_REASONS, Pleno, TpsFigures, Voter
 from coklit.plenos import current_stage

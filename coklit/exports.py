@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coklit import figures, plenos, selectors, snapshots, tanggapan
+from coklit.clock import clock_for
 from coklit.figures import FORM_TMS_REASONS
 from coklit.masking import mask_nik
 from coklit.models import DISABILITIES, FIGURE_FIELDS, TMS_REASONS, Voter, age_on
@@ -79,6 +80,14 @@ def stage_full_name(short: str) -> str:
     return next(full for name, full in STAGES.values() if name == short)
 
 
+def pleno_list(*, level: int, stage: str) -> str:
+    """The key of the list a pleno of this level and stage recaps: the PPS and PPK recap the
+    DPHP (DPSHP in the second stage), the KPU's pleno establishes the DPS (the DPT)."""
+    if stage == "dpshp":
+        return "dpt" if level == Area.Level.REGENCY else "dpshp"
+    return "dps" if level == Area.Level.REGENCY else "dphp"
+
+
 # --- Tables of figures (the recap's three sheets), shared by the workbook and the print page.
 
 
@@ -100,6 +109,15 @@ class Signature:
     body: str  # "KOMISI PEMILIHAN UMUM KOTA PALANGKA RAYA"
     committee: str  # "KPU", "PPK", "PPD", "PPS"
     members: list[str]  # "Ketua", then "Anggota" lines
+    # The signers' names where they are known (a berita acara names them from the pleno's
+    # attendance), in the order of `members`; a row without one prints a dotted line.
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """(office, name or "") per member, for the signature tables."""
+        names = self.names + [""] * (len(self.members) - len(self.names))
+        return list(zip(self.members, names[: len(self.members)], strict=True))
 
 
 @dataclass
@@ -172,7 +190,8 @@ def children_figures_as_filed(*, area: Area) -> list[tuple[Area, dict[str, int]]
     """The children's figures as their committees recap them: the live sums of the TPS rows.
 
     A held pleno locks its villages' voters (coklit.plenos), so the figures of a held village
-    are the ones of its pleno until it is returned; the pleno's own snapshot is issue 12's.
+    are the ones of its pleno until it is returned. What a pleno itself recapped is its
+    snapshot (`coklit.snapshots`), which its berita acara annexes (`coklit.berita_acara`).
     """
     return selectors.children_figures(area=area)
 
@@ -290,18 +309,20 @@ def _village_counts(area: Area) -> dict[str, int]:
         return {}
     depth = area.code.count(".") + 2
     counts: Counter = Counter()
-    for code in Area.objects.filter(
-        level=Area.Level.VILLAGE, code__startswith=area.code + "."
-    ).values_list("code", flat=True):
+    villages = Area.objects.filter(level=Area.Level.VILLAGE, code__below=area.code)
+    for code in villages.values_list("code", flat=True):
         counts[".".join(code.split(".")[:depth])] += 1
     return counts
 
 
-def rekap_children(*, area: Area) -> list[tuple[Area, dict]]:
-    """Each child with every figure of its recap row (as filed), villages counted."""
+def rekap_children(
+    *, area: Area, of: list[tuple[Area, dict[str, int]]] | None = None
+) -> list[tuple[Area, dict]]:
+    """Each child with every figure of its recap row, villages counted: the figures as filed,
+    or `of` (a held pleno's, from its snapshot: `snapshots.snapshot_figures`)."""
     villages = _village_counts(area)
     out = []
-    for child, figs in children_figures_as_filed(area=area):
+    for child, figs in children_figures_as_filed(area=area) if of is None else of:
         values = rekap_values(figs)
         values |= {
             "code": child.code,
@@ -352,17 +373,23 @@ def _place(area: Area) -> str:
 _MEMBERS = {Area.Level.DISTRICT: 5, Area.Level.VILLAGE: 3}
 
 
+def body_name(area: Area) -> str:
+    """The committee of the area's level as documents name it: "Komisi Pemilihan Umum Kota
+    Palangka Raya", "Panitia Pemilihan Kecamatan Pahandut" ("Panitia Pemilihan Distrik ..." in
+    Papua, the PPD), "Panitia Pemungutan Suara Kelurahan Pahandut"."""
+    if area.level == Area.Level.REGENCY:
+        return f"Komisi Pemilihan Umum {area.name}"
+    if area.level == Area.Level.DISTRICT:
+        return f"Panitia Pemilihan {area.kind} {area.name}"
+    if area.level == Area.Level.VILLAGE:
+        return f"Panitia Pemungutan Suara {area.kind} {area.name}"
+    return f"{area.committee} {area.title}"
+
+
 def signature_for(*, area: Area, day: dt.date, pemilihan: Pemilihan | None = None) -> Signature:
     """The body that signs at the area's level: KPU, PPK (PPD in Papua) or PPS."""
     committee = area.committee
-    if area.level == Area.Level.REGENCY:
-        body = f"Komisi Pemilihan Umum {area.name}"
-    elif area.level == Area.Level.DISTRICT:
-        body = f"Panitia Pemilihan {area.kind} {area.name}"
-    elif area.level == Area.Level.VILLAGE:
-        body = f"Panitia Pemungutan Suara {area.kind} {area.name}"
-    else:
-        body = f"{committee} {area.title}"
+    body = body_name(area)
     if area.level == Area.Level.REGENCY:
         count = getattr(pemilihan, "kpu_members", None) or 5
     else:
@@ -393,15 +420,30 @@ def _level_word(area: Area) -> str:
     return _LEVEL_WORD.get(area.level, "")
 
 
-def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
-    """The pleno recap of an area's children (three sheets), title and signature blocks."""
-    current = current_list(area=area)
-    if current != "dphp":
-        return second_stage_rekap_for(area=area, paper=paper)
+def rekap_for(
+    *,
+    area: Area,
+    paper: str | None = None,
+    children: list[tuple[Area, dict[str, int]]] | None = None,
+    day: dt.date | None = None,
+    as_of: str | None = None,
+    list_name: str | None = None,
+) -> Rekap:
+    """The pleno recap of an area's children (three sheets), title and signature blocks.
+
+    By default the live figures as filed, today, in the regency's current stage (from the DPS
+    on, the second stage's recap). A berita acara annexes the recap of its pleno instead:
+    `children` from the pleno's snapshot, `day` and `as_of` of its hold, `list_name` the list
+    that pleno recapped."""
+    if children is None:
+        current = current_list(area=area)
+        if current != "dphp":
+            return second_stage_rekap_for(area=area, paper=paper)
+        list_name = list_name or STAGES[current][0]
     pemilihan = selectors.pemilihan_for(area=area)
-    day = today_for(pemilihan)
-    list_name = STAGES[current][0]
-    children = rekap_children(area=area)
+    day = day or today_for(pemilihan)
+    list_name = list_name or STAGES["dphp"][0]
+    children = rekap_children(area=area, of=children)
     raw: Counter = Counter()
     for _child, values in children:
         for k in (*FIGURE_FIELDS, "tps_count", "villages"):
@@ -450,7 +492,7 @@ def rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
         title=f"REKAPITULASI {full.upper()} ({list_name})",
         subtitle=f"TINGKAT {_level_word(area)}",
         heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
-        as_of=waktu(timezone.now(), pemilihan),
+        as_of=as_of or waktu(timezone.now(), pemilihan),
         tables=tables,
         signature=signature_for(area=area, day=day, pemilihan=pemilihan),
         list_name=list_name,
@@ -515,15 +557,14 @@ def dps_voters(*, tps: Area):
     Its listed voters less those with a verified TMS (not yet visited and waiting results stay
     in as listed), its verified new voters, and the voters moved in by a verified TMS 8.
     """
-    V = Voter
-    verified = V.Verification.APPROVED
-    return V.objects.filter(
-        (Q(tps=tps, origin=V.Origin.LIST) & ~Q(status=V.Status.TMS, verification=verified))
-        | Q(tps=tps, origin=V.Origin.BARU, verification=verified)
+    verified = Voter.Verification.APPROVED
+    return Voter.objects.filter(
+        (Q(tps=tps, origin=Voter.Origin.LIST) & ~Q(status=Voter.Status.TMS, verification=verified))
+        | Q(tps=tps, origin=Voter.Origin.BARU, verification=verified)
         | Q(
             dps_tps=tps,
-            origin=V.Origin.LIST,
-            status=V.Status.TMS,
+            origin=Voter.Origin.LIST,
+            status=Voter.Status.TMS,
             tms_reason=8,
             verification=verified,
         )
@@ -583,7 +624,6 @@ def dps_rows(
     With `since` (the DPSHP and the DPT), the keterangan marks the changes since the DPS only:
     B new since (pindahan from the TPS whose DPS held them), U data corrected since.
     """
-    V = Voter.Status
     approved = Voter.Verification.APPROVED
     code = tps.code
     qs = (
@@ -605,26 +645,32 @@ def dps_rows(
                 ket = KET_UBAH if vid in since.changed else ""
         elif home != code:
             ket = ket_pindahan(home)
-        elif status == V.BARU:
+        elif status == Voter.Status.BARU:
             ket = KET_BARU
-        elif status == V.UBAH and verification == approved:
+        elif status == Voter.Status.UBAH and verification == approved:
             ket = KET_UBAH
         else:
             ket = ""
         if counts is not None:
             counts[jk] += 1
-        yield (
-            n,
-            mask_nik(nkk),
-            mask_nik(nik),
-            nama,
-            jk,
-            age_on(born, voting_day),
-            alamat,
-            rt,
-            rw,
-            ket,
-        )
+        yield list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+
+
+def list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, *, voting_day: dt.date) -> tuple:
+    """One voter as a posted list shows them (the DPS, the change list; SPEC 9): NKK and NIK
+    masked, the age on voting day instead of the birth date."""
+    return (
+        n,
+        mask_nik(nkk),
+        mask_nik(nik),
+        nama,
+        jk,
+        age_on(born, voting_day),
+        alamat,
+        rt,
+        rw,
+        ket,
+    )
 
 
 class StageNotReached(Exception):
@@ -921,26 +967,13 @@ class ChangeList:
 def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: str) -> ChangeSheet:
     """The verified changes of one TPS: TMS (by code), then U (old → new), then B (pindahan
     marked). Only what the PPS has verified: the list the pleno reads out is the DPHP's."""
-    V = Voter
-    ok = V.Verification.APPROVED
+    ok = Voter.Verification.APPROVED
     counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
 
-    def row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket):
-        return (
-            n,
-            mask_nik(nkk),
-            mask_nik(nik),
-            nama,
-            jk,
-            age_on(born, voting_day),
-            alamat,
-            rt,
-            rw,
-            ket,
-        )
-
     tms_rows = []
-    tms = V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, verification=ok)
+    tms = Voter.objects.filter(
+        tps=tps, origin=Voter.Origin.LIST, status=Voter.Status.TMS, verification=ok
+    )
     for n, v in enumerate(
         tms.order_by("tms_reason", *_ORDER).values_list(*_CHANGE_FIELDS), start=1
     ):
@@ -949,10 +982,14 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
         if reason == 8 and dps:
             ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
         counts["TMS"][jk] += 1
-        tms_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+        tms_rows.append(
+            list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+        )
 
     ubah = list(
-        V.objects.filter(tps=tps, origin=V.Origin.LIST, status=V.Status.UBAH, verification=ok)
+        Voter.objects.filter(
+            tps=tps, origin=Voter.Origin.LIST, status=Voter.Status.UBAH, verification=ok
+        )
         .order_by(*_ORDER)
         .values_list(*_CHANGE_FIELDS)
     )
@@ -962,11 +999,19 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
         pk, nkk, nik, nama, jk, born, alamat, rt, rw, _r, home, dps, event = v
         counts["U"][jk] += 1
         ket = _ubah_text(changes.get(str(event), {}))
-        ubah_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+        ubah_rows.append(
+            list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+        )
 
-    baru = V.objects.filter(
-        Q(tps=tps, origin=V.Origin.BARU, verification=ok)
-        | Q(dps_tps=tps, origin=V.Origin.LIST, status=V.Status.TMS, tms_reason=8, verification=ok)
+    baru = Voter.objects.filter(
+        Q(tps=tps, origin=Voter.Origin.BARU, verification=ok)
+        | Q(
+            dps_tps=tps,
+            origin=Voter.Origin.LIST,
+            status=Voter.Status.TMS,
+            tms_reason=8,
+            verification=ok,
+        )
     )
     baru_rows = []
     for n, v in enumerate(baru.order_by(*_ORDER).values_list(*_CHANGE_FIELDS), start=1):
@@ -977,7 +1022,9 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
             ket = f"B pindahan dari TPS {home.rsplit('.', 1)[1]}"
         else:
             ket = KET_BARU
-        baru_rows.append(row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket))
+        baru_rows.append(
+            list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+        )
 
     return ChangeSheet(
         tps=tps,
@@ -1049,7 +1096,7 @@ def progres_for(*, area: Area, paper: str | None = None) -> Rekap:
 
     pemilihan = selectors.pemilihan_for(area=area)
     day = today_for(pemilihan)
-    clock = dashboard.clock_for(area=area, pemilihan=pemilihan)
+    clock = clock_for(area=area, pemilihan=pemilihan)
     totals, rows = dashboard.live_figures(area=area, clock=clock)
     expected = clock.expected
     columns = progres_columns(area=area)
@@ -1136,15 +1183,27 @@ def response_columns(*, area: Area) -> list[Column]:
     return cols
 
 
-def second_stage_rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
+def second_stage_rekap_for(
+    *,
+    area: Area,
+    paper: str | None = None,
+    recap: tuple[list[dict], dict] | None = None,
+    day: dt.date | None = None,
+    as_of: str | None = None,
+    list_name: str | None = None,
+) -> Rekap:
     """The recap of the second stage (`tanggapan.second_stage_recap`): the DPS as established,
     the changes accepted since, the DPSHP (the DPT once established), TMS per reason and
-    disabilities of the list, and the responses per kind."""
+    disabilities of the list, and the responses per kind.
+
+    By default the list now, today. A DPSHP pleno's berita acara annexes what that pleno
+    recapped instead: `recap` from its snapshot (`second_stage_recap(live_tps=...)`), `day` and
+    `as_of` of its hold, `list_name` the list that pleno recapped (DPSHP, or the DPT)."""
     pemilihan = selectors.pemilihan_for(area=area)
-    day = today_for(pemilihan)
-    list_name = STAGES[tanggapan.recap_list(area)][0]
+    day = day or today_for(pemilihan)
+    list_name = list_name or STAGES[tanggapan.recap_list(area)][0]
     full = stage_full_name(list_name)
-    rows, total = tanggapan.second_stage_recap(area=area)
+    rows, total = recap or tanggapan.second_stage_recap(area=area)
     villages = _village_counts(area)
 
     def values(f: dict, **extra) -> dict:
@@ -1223,7 +1282,7 @@ def second_stage_rekap_for(*, area: Area, paper: str | None = None) -> Rekap:
         title=f"REKAPITULASI {full.upper()} ({list_name})",
         subtitle=f"TINGKAT {_level_word(area)}",
         heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
-        as_of=waktu(timezone.now(), pemilihan),
+        as_of=as_of or waktu(timezone.now(), pemilihan),
         tables=tables,
         signature=signature_for(area=area, day=day, pemilihan=pemilihan),
         list_name=list_name,

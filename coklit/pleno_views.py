@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from coklit import plenos, selectors
+from coklit import plenos, selectors, snapshots
 from kpu.http import AuthedRequest
 from kpu.models import Area
 from kpu.scoping import area_for_user_or_404
@@ -31,6 +31,9 @@ def _page(request: AuthedRequest, area: Area, *, status: int = 200, **extra) -> 
     stage = tahap if tahap in plenos.Stage.values else None
     context = plenos.page_context(area=area, user=request.user, stage=stage) | extra
     context["breadcrumbs"] = selectors.area_breadcrumbs(area=area)
+    # "Changed since last held" (issue 12): held again, or returned since its last hold.
+    pleno = context["pleno"]
+    context["changes"] = snapshots.pleno_changes(pleno) if pleno.pk else None
     with timezone.override(selectors.area_tz(area)):
         return render(request, "coklit/pleno.html", context, status=status)
 

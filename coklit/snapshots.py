@@ -298,9 +298,12 @@ class Changes:
     @property
     def total_rows(self) -> list["TotalChange"]:
         """The totals of a BA before and after, for L, P and L+P."""
+        # Imported here: exports reads the plenos, which take snapshots.
+        from coklit.exports import STAGES, pleno_list
+
         b, a = figures.derive(self.before), figures.derive(self.after)
-        level = self.since.pleno.level
-        listed = "DPS" if level == L.REGENCY else "DPHP"
+        pleno = self.since.pleno
+        listed = STAGES[pleno_list(level=pleno.level, stage=pleno.stage)][0]
         names = {"model_a": "Model A", "baru": "Baru", "tms": "TMS", "dphp": listed}
         sexes = {"l": "L", "p": "P", "lp": "L+P"}
         return [

@@ -707,7 +707,9 @@ def _kind_counts(area: Area, level: int) -> dict[str, Counter]:
     return out
 
 
-def second_stage_recap(*, area: Area) -> tuple[list[dict], dict]:
+def second_stage_recap(
+    *, area: Area, live_tps: dict[str, dict[str, int]] | None = None
+) -> tuple[list[dict], dict]:
     """Per child area (regency → districts, district → villages, village → TPS) and in total:
     the row of `second_stage_values` and the responses per kind (`<kind>_in`, `_ok`, `_no`:
     received, accepted, rejected; `all_*` over the kinds).
@@ -715,21 +717,29 @@ def second_stage_recap(*, area: Area) -> tuple[list[dict], dict]:
     The DPS comes from the KPU's DPS pleno's snapshot (as established, whatever changed
     after); the list now from the live counters, so the DPSHP is what a recount finds. Without
     a snapshot (a DPS established before plenos kept one) the DPS is taken as the list now.
-    Four queries whatever the size of the area (the snapshot's TPS rows are one of them)."""
+    Four queries whatever the size of the area (the snapshot's TPS rows are one of them).
+
+    `live_tps` ({TPS code: counters}, `snapshots.tps_figures` of a DPSHP pleno's snapshot) stands
+    for the list now: what that pleno recapped, for its berita acara."""
     level = area.level
     children = list(Area.objects.filter(parent=area).order_by("code"))
     live: dict[str, Counter] = {c.code: Counter() for c in children}
     dps: dict[str, Counter] = {c.code: Counter() for c in children}
     tps_count: Counter = Counter()
-    column = {2: "regency_code", 3: "district_code", 4: "village_code"}[level]
-    for tps_id, *values in (
-        TpsFigures.objects.filter(**{column: area.code})
-        .values_list("tps_id", *FIGURE_FIELDS)
-        .order_by()
-    ):
+    if live_tps is None:
+        column = {2: "regency_code", 3: "district_code", 4: "village_code"}[level]
+        rows = (
+            (tps_id, dict(zip(FIGURE_FIELDS, values, strict=True)))
+            for tps_id, *values in TpsFigures.objects.filter(**{column: area.code})
+            .values_list("tps_id", *FIGURE_FIELDS)
+            .order_by()
+        )
+    else:
+        rows = ((code, figs) for code, figs in live_tps.items() if area.contains(code))
+    for tps_id, figs in rows:
         code = _child_code(tps_id, level)
         if code in live:
-            live[code].update(dict(zip(FIGURE_FIELDS, values, strict=True)))
+            live[code].update(figs)
             tps_count[code] += 1
     snapshot = dps_snapshot(area.regency_code)
     if snapshot is None:
@@ -745,7 +755,8 @@ def second_stage_recap(*, area: Area) -> tuple[list[dict], dict]:
     for child in children:
         row = second_stage_values(live[child.code], dps[child.code])
         row |= {k: kinds.get(child.code, Counter())[k] for k in keys}
-        out.append({"area": child, "tps_count": tps_count[child.code], **row})
+        # The count of TPS after the row: the counters carry no `tps_count` (derived as 0).
+        out.append({"area": child, **row, "tps_count": tps_count[child.code]})
     total = second_stage_values(sum(live.values(), Counter()), sum(dps.values(), Counter())) | {
         k: sum(c[k] for c in kinds.values()) for k in keys
     }

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from coklit import pleno_views, tanggapan_views, views, views_export, views_paper, workflow_views
+from coklit import (
+    ba_views,
+    pleno_views,
+    tanggapan_views,
+    views,
+    views_export,
+    views_paper,
+    workflow_views,
+)
 
 urlpatterns = [
     path("wilayah/<str:code>/", views.area, name="coklit-area"),
@@ -16,6 +24,12 @@ urlpatterns = [
     path("pemilih/<int:voter_id>/nik/", workflow_views.nik_reveal, name="coklit-nik-reveal"),
     # The plenos (SPEC 8): one URL per action, the rules in coklit/plenos.py's table.
     path("pleno/<str:code>/", pleno_views.pleno, name="coklit-pleno"),
+    # Its berita acara, from the snapshot its hold stored (issue 12).
+    path(
+        "pleno/<str:code>/berita-acara/",
+        ba_views.berita_acara_page,
+        name="coklit-pleno-berita-acara",
+    ),
     *[
         path(
             f"pleno/<str:code>/{action}/",

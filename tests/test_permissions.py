@@ -260,3 +260,33 @@ def test_the_admin_is_for_superusers_only(world, login):
     for persona in (world.kpu, world.pps, world.pantarlih):
         response = login(persona).get("/admin/coklit/voter/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# The berita acara of a held pleno (issue 12): 404 while no pleno is held, so its scope is
+# proven with every level's pleno held (and its snapshot stored), in the test below.
+UNSCOPED |= {"coklit-pleno-berita-acara"}
+
+
+def test_the_berita_acara_follows_the_same_scope(world, login):
+    from django.db import transaction
+
+    from coklit import snapshots
+    from coklit.models import PlenoEvent
+    from tests.coklit.workflow import set_pleno
+
+    with transaction.atomic():
+        for area in {a for _r, _u, a, _v in _cases(world) if a.level in (2, 3, 4)}:
+            pleno = set_pleno(area)
+            hold = PlenoEvent.objects.create(
+                pleno=pleno, action="hold", state_from="belum", state_to="sudah", ba_number="1"
+            )
+            snapshots.snapshot_take(hold=hold)
+    clients = {}
+    for role, user, area, visible in _cases(world):
+        if area.level not in (2, 3, 4):
+            continue
+        client = clients.setdefault(role, login(user))
+        url = reverse("coklit-pleno-berita-acara", args=[area.code])
+        for headers in [{}, *PARTIAL_HEADERS]:
+            status = client.get(url, headers=headers).status_code
+            assert status == (200 if visible else 404), f"{role} {url} {headers}: {status}"

@@ -511,3 +511,15 @@ def test_the_history_is_append_only(world):
 def test_held_at_is_read_in_the_elections_zone(world):
     when = plenos.parse_held_at("2026-08-11 09:00", world.tps_mimika.parent)
     assert when == dt.datetime(2026, 8, 11, 0, 0, tzinfo=dt.UTC)  # 09.00 WIT
+
+
+def test_the_page_says_what_was_done_once(world, login):
+    complete_village(world)
+    client = login(world.pps)
+    response = client.post(
+        reverse("coklit-pleno-hold", args=[world.village.code]),
+        {"ba_number": "01/BA/PPS", "expected": "belum"},
+        follow=True,
+    )
+    # base.html shows the messages of every page; the pleno page showed them a second time.
+    assert response.content.decode().count("01/BA/PPS): data pemilihnya kini terkunci") == 1
