@@ -583,6 +583,7 @@ _DPS_FIELDS = (
     "status",
     "verification",
     "tps_id",
+    "id",
 )
 
 # Keterangan of the posted list, as codes (SPEC 9): B baru, U ubah, pindahan antar-TPS (a baru
@@ -594,11 +595,34 @@ def ket_pindahan(from_tps_code: str) -> str:
     return f"B pindahan TPS {from_tps_code.rsplit('.', 1)[1]}"
 
 
-def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -> Iterator[tuple]:
+@dataclass
+class SinceDps:
+    """What the DPSHP/DPT list marks: the changes since the DPS as established (SPEC 8b)."""
+
+    tps_of: dict[int, str | None]  # voter id -> the TPS whose DPS held them (None: not in it)
+    changed: set[int]  # voters whose data a correction accepted since the DPS changed
+
+
+def since_dps(*, states: "EstablishedStates", village: Area) -> SinceDps:
+    origins = dict(Voter.objects.filter(village=village).values_list("id", "origin"))
+    return SinceDps(
+        tps_of={
+            vid: snapshots._dphp_tps(state | {"origin": origins.get(vid, Voter.Origin.LIST)})
+            for vid, state in states.states.items()
+        },
+        changed=set(states.before),
+    )
+
+
+def dps_rows(
+    *, tps: Area, voting_day: dt.date, counts: Counter | None = None, since: SinceDps | None = None
+) -> Iterator[tuple]:
     """The published DPS of one TPS, row by row from a server-side cursor: memory stays flat.
 
     Ordered as it is posted, by neighbourhood and family: RW, RT, address, NKK, name.
     Masked NIK and NKK; age on voting day instead of the birth date; no disability detail.
+    With `since` (the DPSHP and the DPT), the keterangan marks the changes since the DPS only:
+    B new since (pindahan from the TPS whose DPS held them), U data corrected since.
     """
     approved = Voter.Verification.APPROVED
     code = tps.code
@@ -607,11 +631,19 @@ def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -
         .order_by("rw", "rt", "alamat", "nkk", "nama", "id")
         .values_list(*_DPS_FIELDS)
     )
-    for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, verification, home) in enumerate(
+    for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, verification, home, vid) in enumerate(
         qs.iterator(chunk_size=2000), start=1
     ):
         # Empty cells are "" (a bordered cell), not None (no cell at all).
-        if home != code:
+        if since is not None:
+            was = since.tps_of.get(vid)
+            if was is None:
+                ket = KET_BARU if home == code else ket_pindahan(home)
+            elif was != code:
+                ket = ket_pindahan(was)
+            else:
+                ket = KET_UBAH if vid in since.changed else ""
+        elif home != code:
             ket = ket_pindahan(home)
         elif status == Voter.Status.BARU:
             ket = KET_BARU
@@ -689,7 +721,15 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
         pleno = plenos.pleno_for(area=village)
         status = f"{plenos.pleno_name(village.level, pleno.stage)}: {pleno.state_label.lower()}"
         as_of = waktu(timezone.now(), pemilihan)
-        voters = lambda t, c: dps_rows(tps=t, voting_day=voting_day, counts=c)  # noqa: E731
+        dps = tanggapan.dps_snapshot(village.regency_code) if key in ("dpshp", "dpt") else None
+        since = (
+            since_dps(states=established_states(snapshot=dps, village=village), village=village)
+            if dps is not None
+            else None
+        )
+        voters = lambda t, c: dps_rows(  # noqa: E731
+            tps=t, voting_day=voting_day, counts=c, since=since
+        )
     base = _heading(village)
     counters = {t.code: Counter() for t in tps_list}
     return DpsList(

@@ -28,8 +28,8 @@ def _walk(world, open_as, live_server):
     pkd = open_as(world.pkd)
     pkd.goto(url)
     pkd.check("input[name=kind][value=tms]")
-    # One input event (not a keystroke each): under load, pauses between keys longer than the
-    # trigger's 300 ms delay sent a search per fragment and the last answer came too late.
+    # One input event (not a keystroke each). The voter's id in the choice is written plain
+    # (|unlocalize): a full suite makes ids over 999, once written `34.656`, never matched here.
     pkd.locator("#cari-pemilih").fill(voter.nama)
     pkd.locator(f".voter-choice input[value='{voter.pk}']").check()
     pkd.select_option("#tms-reason", "5")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from coklit import plenos
 from coklit import tanggapan as svc
+from coklit.models import Voter
 from kpu.models import Pemilihan
 from kpu.services import pemilihan_create
 from tests.coklit.conftest import Device, add_voters, event
@@ -87,7 +88,7 @@ def _names(ws):
     for row in ws.iter_rows(min_row=head + 1, values_only=True):
         if not isinstance(row[0], int):
             break
-        names.append((row[3], row[9]))
+        names.append((row[3], row[9] or ""))
     return names
 
 
@@ -178,8 +179,31 @@ def test_the_dpshp_is_the_list_now_with_the_changes(second, login):
     wb = workbook(login(second.pps), "/wilayah/62.71.01.1001/dps.xlsx?tahap=dpshp")
     ws = wb["TPS 001"]
     assert ws.cell(1, 1).value == "DAFTAR PEMILIH SEMENTARA HASIL PERBAIKAN (DPSHP)"
-    assert sorted(n for n, _ket in _names(ws)) == ["Pemilih 1", "Pemilih 3", "Pemilih Dua Benar"]
+    # The keterangan marks the changes since the DPS: U corrected, B new.
+    assert sorted(_names(ws)) == [("Pemilih 1", ""), ("Pemilih 3", ""), ("Pemilih Dua Benar", "U")]
     assert _names(wb["TPS 002"]) == [("Rahmat Baru", "B")]
+
+
+def test_the_dpshp_marks_only_what_changed_since_the_dps(second, login):
+    """A voter corrected in coklit is U in the DPS, unmarked in the DPSHP; one moved to TPS 002
+    by an accepted TMS 8 is a pindahan there."""
+    v1, v3 = second.voters[1], second.voters[3]
+    Voter.objects.filter(pk=v1.pk).update(status="UBAH", verification="approved")
+    item = svc.tanggapan_record(
+        village=second.village,
+        by=second.pps,
+        kind="tms",
+        voter_id=v3.pk,
+        tms_reason=8,
+        target_tps=2,
+    )
+    svc.tanggapan_accept(tanggapan=item, by=second.pps)
+    wb = workbook(login(second.pps), "/wilayah/62.71.01.1001/dps.xlsx?tahap=dpshp")
+    assert ("Pemilih 1", "") in _names(wb["TPS 001"])
+    assert sorted(_names(wb["TPS 002"])) == [
+        ("Pemilih 3", "B pindahan TPS 001"),
+        ("Rahmat Baru", "B"),
+    ]
 
 
 def test_after_the_period_the_current_list_is_the_dpshp(second, login):

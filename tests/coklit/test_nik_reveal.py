@@ -77,3 +77,11 @@ def test_the_reveal_is_on_the_village_timeline(world, login):
     reveal(client, voter, reason="Cek ganda")
     area = client.get(reverse("coklit-area", args=[world.village.code])).text
     assert "membuka NIK lengkap" in area and "Cek ganda" in area and NIK not in area
+
+
+def test_a_voter_id_over_999_is_written_plain_in_the_swap_target(world, login):
+    """Ids are written without the thousands separator (`1.234` would make `#nik-1.234`, a
+    selector htmx cannot find: the reveal would never swap in)."""
+    voter = make_voter(world.tps1, nik=NIK, pk=123456)
+    response = reveal(login(world.pps), voter, reason="   ", HTTP_HX_REQUEST="true")
+    assert 'id="nik-123456"' in response.text and 'hx-target="#nik-123456"' in response.text

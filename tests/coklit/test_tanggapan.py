@@ -632,3 +632,20 @@ def test_the_second_stage_recap_holds_dpshp_is_dps_less_tms_plus_baru_on_every_r
     assert total["dpshp_l"] == live["dps_l"] and total["dpshp_p"] == live["dps_p"]
     html = login(world.kpu).get(reverse("coklit-area", args=[world.district.code])).content.decode()
     assert "Rekap tahap kedua: DPS → DPSHP" in html and "second-stage-recap" in html
+
+
+def test_ids_over_999_are_written_plain(world, login):
+    """A voter's id in the search's radio and a response's row id carry no thousands separator
+    (`1.234` is not an id the form can send back, nor `#t-1.234` a selector htmx finds)."""
+    [voter] = add_voters(world.tps1, 1, id=123456, nama="Seribu Dua")
+    client = login(world.pkd)
+    html = client.get(
+        _url(world),
+        {"cari": "Seribu"},
+        headers={"HX-Request": "true", "HX-Target": "voter-choices"},
+    ).content.decode()
+    assert 'value="123456"' in html
+    item = _saran(world, kind="tms", voter_id=voter.pk, tms_reason=5)
+    T.objects.filter(pk=item.pk).update(id=98765)
+    html = login(world.pps).get(_url(world)).content.decode()
+    assert 'id="t-98765"' in html and 'hx-target="#t-98765"' in html
