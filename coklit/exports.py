@@ -821,7 +821,7 @@ def established_rows(
             person[name] = value
         person["state"] = state
         people.append(person)
-    people.sort(key=lambda p: (p["rw"], p["rt"], p["alamat"], p["nkk"], p["nama"], p["id"]))
+    people.sort(key=lambda p: tuple(p[k] or "" for k in _ORDER[:-1]) + (p["id"],))
     approved = Voter.Verification.APPROVED
     for n, p in enumerate(people, start=1):
         state = p["state"]
@@ -1040,25 +1040,106 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
     )
 
 
+def change_sheet_since(
+    *, tps: Area, village: Area, voting_day: dt.date, list_name: str, since: SinceDps
+) -> ChangeSheet:
+    """The changes of one TPS since the DPS as established (the DPSHP pleno's reading, SPEC
+    8b): TMS (the DPS's voters no longer in this TPS's list), U (data corrected since), B (in
+    the list now, not in this TPS's DPS: new, or pindahan from the TPS whose DPS held them)."""
+    code = tps.code
+    counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
+    fields = (*_CHANGE_FIELDS, "status")
+    now = {row[0]: row for row in dps_voters(tps=tps).values_list(*fields)}
+    was_here = {vid for vid, t in since.tps_of.items() if t == code}
+    gone = {
+        row[0]: row
+        for row in Voter.objects.filter(pk__in=list(was_here - set(now))).values_list(*fields)
+    }
+
+    def order(rows):
+        by = {name: i for i, name in enumerate(fields)}
+        return sorted(rows, key=lambda r: tuple(r[by[k if k != "id" else "pk"]] for k in _ORDER))
+
+    def row(n, v, ket):
+        _pk, nkk, nik, nama, jk, born, alamat, rt, rw, *_rest = v
+        return list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+
+    tms_rows = []
+    for n, v in enumerate(order(gone.values()), start=1):
+        reason, dps, status = v[9], v[11], v[13]
+        if status == Voter.Status.TMS and reason == 8 and dps:
+            ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
+        elif status == Voter.Status.TMS:
+            ket = f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
+        else:
+            ket = "Tidak lagi dalam daftar"
+        counts["TMS"][v[4]] += 1
+        tms_rows.append(row(n, v, ket))
+    ubah = order(v for vid, v in now.items() if vid in was_here and vid in since.changed)
+    changes = _ubah_changes(village=village, event_ids=[v[12] for v in ubah])
+    ubah_rows = []
+    for n, v in enumerate(ubah, start=1):
+        counts["U"][v[4]] += 1
+        ubah_rows.append(row(n, v, _ubah_text(changes.get(str(v[12]), {}))))
+    baru_rows = []
+    for n, v in enumerate(order(v for vid, v in now.items() if vid not in was_here), start=1):
+        counts["B"][v[4]] += 1
+        was = since.tps_of.get(v[0])
+        if was is not None and was != code:
+            counts["pindahan"][v[4]] += 1
+            ket = f"B pindahan dari TPS {was.rsplit('.', 1)[1]}"
+        else:
+            ket = KET_BARU
+        baru_rows.append(row(n, v, ket))
+    return ChangeSheet(
+        tps=tps,
+        name=tps.title,
+        heading=[*_heading(village), ("TPS", code.rsplit(".", 1)[1])],
+        sections=[
+            ("A. Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS", tms_rows),
+            ("B. Perubahan data pemilih (U) sejak DPS", ubah_rows),
+            ("C. Pemilih baru (B) sejak DPS, termasuk pindahan antar-TPS", baru_rows),
+        ],
+        counts=counts,
+        page_header=f"Daftar Perubahan {list_name} {village.title} - {tps.title}",
+    )
+
+
 def change_list_for(*, area: Area) -> ChangeList:
     """The change list of a village (a sheet per TPS) or of one TPS, with the PPS's signature."""
     village = area if area.level == Area.Level.VILLAGE else area.parent
     pemilihan = selectors.pemilihan_for(area=area)
     day = today_for(pemilihan)
     voting_day = pemilihan.voting_day if pemilihan else day
-    list_name = stage_list_name(area=area)
     tps_list = list(selectors.area_children(area=area)) if area is village else [area]
+    # In the second stage the pleno reads out what changed since the DPS (SPEC 8b).
+    dps = tanggapan.dps_snapshot(village.regency_code)
+    if dps is not None:
+        list_name = STAGES[tanggapan.recap_list(area)][0]
+        full = stage_full_name(list_name).upper().removeprefix("DAFTAR ")
+        title = f"DAFTAR PERUBAHAN {full} ({list_name})"
+        since = since_dps(states=established_states(snapshot=dps, village=village), village=village)
+        sheets = [
+            change_sheet_since(
+                tps=t, village=village, voting_day=voting_day, list_name=list_name, since=since
+            )
+            for t in tps_list
+        ]
+    else:
+        list_name = stage_list_name(area=area)
+        title = f"DAFTAR PERUBAHAN PEMILIH HASIL PEMUTAKHIRAN ({list_name})"
+        sheets = [
+            change_sheet(tps=t, village=village, voting_day=voting_day, list_name=list_name)
+            for t in tps_list
+        ]
     return ChangeList(
         area=area,
         pemilihan=pemilihan,
         day=day,
-        title=f"DAFTAR PERUBAHAN PEMILIH HASIL PEMUTAKHIRAN ({list_name})",
+        title=title,
         subtitle=pemilihan.name.upper() if pemilihan else "",
         as_of=waktu(timezone.now(), pemilihan),
-        sheets=[
-            change_sheet(tps=t, village=village, voting_day=voting_day, list_name=list_name)
-            for t in tps_list
-        ],
+        sheets=sheets,
         signature=signature_for(area=village, day=day, pemilihan=pemilihan),
         list_name=list_name,
     )

@@ -259,3 +259,33 @@ def test_during_coklit_the_links_name_the_dphp(world, login):
     html = login(world.pps).get("/wilayah/62.71.01.1001/").content.decode()
     assert "Rekap DPHP (Excel)" in html and "DPHP per TPS (Excel)" in html
     assert "tahap=" not in html
+
+
+def test_the_change_list_of_the_second_stage_reads_out_the_changes_since_the_dps(second, login):
+    from tests.coklit.test_progres_perubahan import rows_of
+
+    v3 = second.voters[3]
+    item = svc.tanggapan_record(
+        village=second.village,
+        by=second.pps,
+        kind="tms",
+        voter_id=v3.pk,
+        tms_reason=8,
+        target_tps=2,
+    )
+    svc.tanggapan_accept(tanggapan=item, by=second.pps)
+    wb = workbook(login(second.pps), "/wilayah/62.71.01.1001/perubahan.xlsx")
+    one, two = wb["TPS 001"], wb["TPS 002"]
+    assert one.cell(1, 1).value == "DAFTAR PERUBAHAN PEMILIH SEMENTARA HASIL PERBAIKAN (DPSHP)"
+    assert [(s, r[3], r[9]) for s, r in rows_of(one)] == [
+        ("A", "Pemilih 0", "TMS 1 (Meninggal)"),
+        ("A", "Pemilih 3", "TMS 8 (pindah ke TPS 002)"),
+        ("B", "Pemilih Dua Benar", "U: Nama Pemilih 2 → Pemilih Dua Benar"),
+    ]
+    assert sorted((s, r[3], r[9]) for s, r in rows_of(two)) == [
+        ("C", "Pemilih 3", "B pindahan dari TPS 001"),
+        ("C", "Rahmat Baru", "B"),
+    ]
+    assert (
+        login(second.pps_panarung).get("/wilayah/62.71.01.1001/perubahan.xlsx").status_code == 404
+    )

@@ -649,3 +649,12 @@ def test_ids_over_999_are_written_plain(world, login):
     T.objects.filter(pk=item.pk).update(id=98765)
     html = login(world.pps).get(_url(world)).content.decode()
     assert 'id="t-98765"' in html and 'hx-target="#t-98765"' in html
+
+
+def test_the_kpus_pleno_page_asks_for_the_keputusan_of_the_stage(world, login):
+    client = login(world.kpu)
+    url = reverse("coklit-pleno", args=[world.regency.code])
+    assert "Nomor Keputusan KPU penetapan DPS" in client.get(url).content.decode()
+    _dps_established(world)
+    html = client.get(url).content.decode()
+    assert "Nomor Keputusan KPU penetapan DPT" in html and "penetapan DPS (wajib)" not in html
