@@ -36,6 +36,7 @@ from coklit.models import (
     Voter,
 )
 from coklit.voter_fields import CHANGEABLE, clean_changes, clean_new_voter
+from kpu.lookups import code_below
 from kpu.models import Area, Pemilihan, Role, User, audit
 from kpu.scoping import can_act, in_scope
 from kpu.services import DomainError
@@ -583,7 +584,7 @@ def counts(*, area: Area) -> dict:
     `total` row; one grouped query."""
     qs = Tanggapan.objects.all()
     if area.level != Area.Level.VILLAGE:
-        qs = qs.filter(village__code__startswith=area.code + ".")
+        qs = qs.filter(village__code__below=area.code)
     else:
         qs = qs.filter(village=area)
     table = {
@@ -601,7 +602,7 @@ def counts_by_village(*, area: Area) -> list[dict]:
     """The villages under a district or regency that have responses: code, title, received,
     accepted, rejected, pending; one grouped query and one for the names."""
     rows: dict[str, dict] = {}
-    qs = Tanggapan.objects.filter(village__code__startswith=area.code + ".")
+    qs = Tanggapan.objects.filter(village__code__below=area.code)
     for row in qs.values("village_id", "state").annotate(n=Count("pk")):
         r = rows.setdefault(row["village_id"], {s: 0 for s in [*Tanggapan.State.values, "total"]})
         r[row["state"]] += row["n"]
@@ -646,7 +647,7 @@ def pending_count(*, area: Area) -> int:
     qs = Tanggapan.objects.filter(state=Tanggapan.State.PENDING)
     if area.level == Area.Level.VILLAGE:
         return qs.filter(village=area).count()
-    return qs.filter(village__code__startswith=area.code + ".").count()
+    return qs.filter(village__code__below=area.code).count()
 
 
 # --- the recap of the second stage (SPEC 8b) -------------------------------------------------
@@ -699,7 +700,7 @@ def _kind_counts(area: Area, level: int) -> dict[str, Counter]:
     qs = (
         qs.filter(village=area)
         if level == Area.Level.VILLAGE
-        else qs.filter(village__code__startswith=area.code + ".")
+        else qs.filter(village__code__below=area.code)
     )
     out: dict[str, Counter] = {}
     for row in qs.values("village_id", "tps_id", "kind", "state").annotate(n=Count("pk")):
@@ -754,7 +755,7 @@ def second_stage_recap(
         dps = live
     else:
         for tps_id, figs in snapshots.tps_figures(snapshot).items():
-            code = _child_code(tps_id, level) if tps_id.startswith(area.code + ".") else None
+            code = _child_code(tps_id, level) if code_below(tps_id, area.code) else None
             if code in dps:
                 dps[code].update(figs)
     kinds = _kind_counts(area, level)
