@@ -22,7 +22,6 @@ from coklit import exports, figures, selectors, snapshots, tanggapan, terbilang
 from coklit.models import Pleno, PlenoSnapshot
 from kpu.models import Area, Pemilihan
 
-L = Area.Level
 Stage = Pleno.Stage
 
 # The list coklit starts from, per stage, as a BA spells it out; the lists a pleno recaps and
@@ -51,9 +50,9 @@ def list_name(level: int, stage: str) -> str:
 def pleno_title(level: int, stage: str) -> str:
     """ "Rapat Pleno Terbuka Rekapitulasi Daftar Pemilih Hasil Pemutakhiran" and, for the
     KPU, "... dan Penetapan Daftar Pemilih Sementara"."""
-    recapped = exports.pleno_list(level=L.VILLAGE, stage=stage)
+    recapped = exports.pleno_list(level=Area.Level.VILLAGE, stage=stage)
     title = "Rapat Pleno Terbuka Rekapitulasi " + exports.STAGES[recapped][1]
-    if level == L.REGENCY:
+    if level == Area.Level.REGENCY:
         established = exports.pleno_list(level=level, stage=stage)
         title += " dan Penetapan " + exports.STAGES[established][1]
     return title
@@ -63,10 +62,12 @@ def kop(area: Area, chain: list[Area]) -> list[str]:
     """The heading: the body, then where it is (a PPS: its district and regency)."""
     lines = [exports.body_name(area).upper()]
     # Nearest first, as an address: "KECAMATAN PAHANDUT KOTA PALANGKA RAYA".
-    levels = (L.DISTRICT, L.REGENCY)
+    levels = (Area.Level.DISTRICT, Area.Level.REGENCY)
     above = [a for a in reversed(chain) if a.level in levels and a.code != area.code]
     if above:
-        lines.append(" ".join(a.title if a.level == L.DISTRICT else a.name for a in above).upper())
+        lines.append(
+            " ".join(a.title if a.level == Area.Level.DISTRICT else a.name for a in above).upper()
+        )
     return lines
 
 
@@ -265,15 +266,15 @@ def build(pleno: Pleno) -> BeritaAcara:
     # The annex signs with the BA's names.
     annexed.signature = signature
     counts = []
-    if area.level == L.REGENCY:
+    if area.level == Area.Level.REGENCY:
         districts = Area.objects.filter(parent=area).count()
         counts.append((f"Jumlah {area.district_kind}", Figure(districts)))
-    if area.level in (L.REGENCY, L.DISTRICT):
-        villages = Area.objects.filter(level=L.VILLAGE, code__below=area.code).count()
+    if area.level in (Area.Level.REGENCY, Area.Level.DISTRICT):
+        villages = Area.objects.filter(level=Area.Level.VILLAGE, code__below=area.code).count()
         counts.append((f"Jumlah {_village_unit(area)}", Figure(villages)))
     counts.append(("Jumlah TPS", Figure(totals["tps_count"])))
     establishes = ""
-    if area.level == L.REGENCY:
+    if area.level == Area.Level.REGENCY:
         established = long_name(exports.pleno_list(level=area.level, stage=pleno.stage))
         establishes = (
             f"{established} {area.name} ditetapkan dengan Keputusan Komisi Pemilihan Umum "
@@ -299,8 +300,8 @@ def build(pleno: Pleno) -> BeritaAcara:
         establishes=establishes,
         signature=signature,
         annex_unit={
-            L.REGENCY: area.district_kind,
-            L.DISTRICT: _village_unit(area),
+            Area.Level.REGENCY: area.district_kind,
+            Area.Level.DISTRICT: _village_unit(area),
         }.get(area.level, "TPS"),
         annex=annexed,
     )

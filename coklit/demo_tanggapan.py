@@ -21,8 +21,6 @@ from coklit.demo import _demo_user, seed_progress
 from coklit.models import CoklitEvent, Tanggapan, TpsFigures, Voter
 from kpu.models import Area, Pemilihan, Role
 
-T = Tanggapan
-
 
 def _voters(village: Area, n: int, *, seed: str) -> list[Voter]:
     """`n` voters of the village's starting list that are in the list now (MS, verified)."""
@@ -42,7 +40,7 @@ def _tps(village: Area, n: int = 1) -> str:
 def seed_saran_in_coklit(*, regency: Area, seed: int = 1) -> list[str]:
     """Two saran perbaikan of the first village's PKD: one rejected with a reason, one waiting."""
     village = Area.objects.filter(parent__parent=regency).order_by("code").first()
-    if village is None or T.objects.filter(village=village).exists():
+    if village is None or Tanggapan.objects.filter(village=village).exists():
         return []
     pkd = _demo_user(Role.BAWASLU, village.code)
     pps = _demo_user(Role.PPS, village.code)
@@ -52,7 +50,7 @@ def seed_saran_in_coklit(*, regency: Area, seed: int = 1) -> list[str]:
         first = svc.tanggapan_record(
             village=village,
             by=pkd,
-            kind=T.Kind.TMS,
+            kind=Tanggapan.Kind.TMS,
             voter_id=voters[0].pk,
             tms_reason=5,
             note="Menurut ketua RT, pemilih tidak dikenal di alamat ini.",
@@ -67,7 +65,7 @@ def seed_saran_in_coklit(*, regency: Area, seed: int = 1) -> list[str]:
     waiting = svc.tanggapan_record(
         village=village,
         by=pkd,
-        kind=T.Kind.PROSEDUR,
+        kind=Tanggapan.Kind.PROSEDUR,
         note="Tiga rumah di RT 002 sudah dicoklit tetapi tidak ditempeli stiker coklit.",
         evidence="Foto rumah, 3 lembar",
     )
@@ -120,7 +118,9 @@ def seed_second_stage(*, regency: Area, seed: int = 1, days_into: int = 3, log=p
                 if (d, v) == (0, 0):
                     for item in seed_saran_in_coklit(regency=regency, seed=seed):
                         log(f"  {village.title}: {item}")
-                    for item in T.objects.filter(village=village, state=T.State.PENDING):
+                    for item in Tanggapan.objects.filter(
+                        village=village, state=Tanggapan.State.PENDING
+                    ):
                         svc.tanggapan_accept(tanggapan=item, by=_demo_user(Role.PPS, village.code))
                 if not plenos.pleno_for(area=village).is_held:
                     _hold(
@@ -152,7 +152,7 @@ def seed_second_stage(*, regency: Area, seed: int = 1, days_into: int = 3, log=p
 
 def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
     districts = list(Area.objects.filter(parent=regency).order_by("code"))
-    if not districts or T.objects.filter(stage=T.Stage.DPSHP).exists():
+    if not districts or Tanggapan.objects.filter(stage=Tanggapan.Stage.DPSHP).exists():
         return
     first = list(Area.objects.filter(parent=districts[0]).order_by("code"))
     now = timezone.now()
@@ -167,7 +167,7 @@ def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
             svc.tanggapan_record(
                 village=village,
                 by=pps,
-                kind=T.Kind.BELUM_TERDAFTAR,
+                kind=Tanggapan.Kind.BELUM_TERDAFTAR,
                 tps=_tps(village),
                 fields={
                     "nkk": nik[:-4] + "0001",
@@ -190,7 +190,7 @@ def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
             svc.tanggapan_record(
                 village=village,
                 by=pps,
-                kind=T.Kind.DATA_SALAH,
+                kind=Tanggapan.Kind.DATA_SALAH,
                 voter_id=v[0].pk,
                 fields={"nama": v[0].nama + " Putri", "alamat": "Jl. Rajawali No. 5"},
                 reporter=v[0].nama,
@@ -200,7 +200,7 @@ def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
             svc.tanggapan_record(
                 village=village,
                 by=_demo_user(Role.PPK, districts[0].code),
-                kind=T.Kind.TMS,
+                kind=Tanggapan.Kind.TMS,
                 voter_id=v[1].pk,
                 tms_reason=1,
                 reporter="Keluarga almarhum",
@@ -210,7 +210,7 @@ def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
             svc.tanggapan_record(
                 village=village,
                 by=_demo_user(Role.BAWASLU, village.code),
-                kind=T.Kind.TMS,
+                kind=Tanggapan.Kind.TMS,
                 voter_id=v[2].pk,
                 tms_reason=6,
                 note="Anggota TNI aktif menurut data Kodim.",
@@ -219,7 +219,9 @@ def _play_responses(*, regency: Area, seed: int, year: int, log) -> None:
         ]
         # Received over the period so far, so the PPS's inbox shows days waiting.
         for item, days in zip(waiting, (2, 2, 1, 0), strict=True):
-            T.objects.filter(pk=item.pk).update(recorded_at=now - dt.timedelta(days=days, hours=3))
+            Tanggapan.objects.filter(pk=item.pk).update(
+                recorded_at=now - dt.timedelta(days=days, hours=3)
+            )
         log(f"  {village.title}: 4 tanggapan/saran perbaikan waiting for the PPS")
     # The second village: answered (accepted and rejected) and its DPSHP pleno held.
     if len(first) > 1:
@@ -245,7 +247,7 @@ def _answered_and_held(village: Area, *, seed: int, year: int, number: int, when
         moved = svc.tanggapan_record(
             village=village,
             by=pps,
-            kind=T.Kind.TMS,
+            kind=Tanggapan.Kind.TMS,
             voter_id=v[0].pk,
             tms_reason=4,
             reporter="Ketua RT",
@@ -255,7 +257,7 @@ def _answered_and_held(village: Area, *, seed: int, year: int, number: int, when
         doubt = svc.tanggapan_record(
             village=village,
             by=_demo_user(Role.BAWASLU, village.code),
-            kind=T.Kind.TMS,
+            kind=Tanggapan.Kind.TMS,
             voter_id=v[1].pk,
             tms_reason=2,
             note="Diduga ganda dengan pemilih di kelurahan lain.",

@@ -22,8 +22,6 @@ from kpu.models import Area
 from kpu.scoping import area_for_user_or_404
 from kpu.services import DomainError, Refused
 
-L = Area.Level
-
 
 def _page(request: AuthedRequest, area: Area, *, status: int = 200, **extra) -> HttpResponse:
     # `?tahap=dphp|dpshp` shows another stage's pleno (SPEC 8b); the current one by default.

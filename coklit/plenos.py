@@ -33,8 +33,7 @@ from kpu.text import unstorable
 State = Pleno.State
 Stage = Pleno.Stage
 BELUM, SUDAH, DIKEMBALIKAN = State.BELUM, State.SUDAH, State.DIKEMBALIKAN
-L = Area.Level
-PLENO_LEVELS = (L.REGENCY, L.DISTRICT, L.VILLAGE)
+PLENO_LEVELS = (Area.Level.REGENCY, Area.Level.DISTRICT, Area.Level.VILLAGE)
 
 MAX_BA = 100
 MAX_PLACE = 200
@@ -62,10 +61,10 @@ class VillageLocked(DomainError):
 def pleno_name(level: int, stage: str = Stage.DPHP) -> str:
     """ "Rapat pleno rekapitulasi DPHP" (PPS, PPK/PPD) or "... dan penetapan DPS" (KPU)."""
     if stage == Stage.DPSHP:
-        if level == L.REGENCY:
+        if level == Area.Level.REGENCY:
             return _("Rapat pleno rekapitulasi dan penetapan DPT")
         return _("Rapat pleno rekapitulasi DPSHP")
-    if level == L.REGENCY:
+    if level == Area.Level.REGENCY:
         return _("Rapat pleno rekapitulasi dan penetapan DPS")
     return _("Rapat pleno rekapitulasi DPHP")
 
@@ -187,7 +186,7 @@ def _children_held(ctx: Context) -> str | None:
 
 def _parent_label(ctx: Context) -> str:
     return _("Pleno %(committee)s di atasnya belum dilaksanakan") % {
-        "committee": "KPU" if ctx.area.level == L.DISTRICT else ctx.area.district_committee
+        "committee": "KPU" if ctx.area.level == Area.Level.DISTRICT else ctx.area.district_committee
     }
 
 
@@ -196,7 +195,7 @@ def _parent_not_held(ctx: Context) -> str | None:
     parent = ctx.pleno(ctx.area.parent_id)
     if not parent.is_held:
         return None
-    if ctx.area.level == L.DISTRICT:
+    if ctx.area.level == Area.Level.DISTRICT:
         return _(
             "DPS sudah ditetapkan dalam pleno KPU: pleno %(area)s tidak dapat dikembalikan lagi. "
             "Bila ada kesalahan rekap di satu %(village)s, gunakan Buka kembali untuknya."
@@ -262,7 +261,7 @@ class Transition:
 
     @property
     def lock_children(self) -> bool:
-        return self.action == "hold" and self.level != L.VILLAGE
+        return self.action == "hold" and self.level != Area.Level.VILLAGE
 
 
 HOLDABLE = frozenset({BELUM, DIKEMBALIKAN})
@@ -271,19 +270,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     # perbaikan (in the second stage: every response too) is answered.
     Transition(
         "hold",
-        L.VILLAGE,
+        Area.Level.VILLAGE,
         Role.PPS,
         HOLDABLE,
         SUDAH,
         needs=(COKLIT_COMPLETE, QUEUE_EMPTY, ANSWERED),
     ),
     # The PPK/PPD recaps all its villages at once; the KPU all its districts, establishing the DPS.
-    Transition("hold", L.DISTRICT, Role.PPK, HOLDABLE, SUDAH, needs=(CHILDREN_HELD,)),
-    Transition("hold", L.REGENCY, Role.KPU, HOLDABLE, SUDAH, needs=(CHILDREN_HELD,)),
+    Transition("hold", Area.Level.DISTRICT, Role.PPK, HOLDABLE, SUDAH, needs=(CHILDREN_HELD,)),
+    Transition("hold", Area.Level.REGENCY, Role.KPU, HOLDABLE, SUDAH, needs=(CHILDREN_HELD,)),
     # The level above returns a pleno with a reason, before it has held its own.
     Transition(
         "return",
-        L.VILLAGE,
+        Area.Level.VILLAGE,
         Role.PPK,
         frozenset({SUDAH}),
         DIKEMBALIKAN,
@@ -292,7 +291,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "return",
-        L.DISTRICT,
+        Area.Level.DISTRICT,
         Role.KPU,
         frozenset({SUDAH}),
         DIKEMBALIKAN,
@@ -303,7 +302,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     # district's and the KPU's own are undone and must be held again.
     Transition(
         "reopen",
-        L.VILLAGE,
+        Area.Level.VILLAGE,
         Role.KPU,
         frozenset({SUDAH}),
         DIKEMBALIKAN,
@@ -341,7 +340,7 @@ def _who_may(transition: Transition, area: Area) -> str:
     if transition.role == Role.PPS:
         return f"PPS {area.title}"
     if transition.role == Role.PPK:
-        district = area if area.level == L.DISTRICT else area.parent
+        district = area if area.level == Area.Level.DISTRICT else area.parent
         return f"{area.district_committee} {district.title}"
     return "KPU"
 
@@ -479,7 +478,7 @@ def lock_messages(
     held = {
         (p.stage, p.area_id): p
         for p in Pleno.objects.filter(
-            Q(stage=stage) | Q(stage=Stage.DPHP, level=L.REGENCY),
+            Q(stage=stage) | Q(stage=Stage.DPHP, level=Area.Level.REGENCY),
             area_id__in=[*codes, *parents, *regencies],
             state=SUDAH,
         )
@@ -565,7 +564,7 @@ def _lock_from_rows(village: Area, ctx: Context) -> str:
     district, regency = village.parent_id, village.regency_code
     chain = [ctx.pleno(regency), ctx.pleno(regency), ctx.pleno(district), ctx.pleno(village.code)]
     if ctx.stage != Stage.DPHP:  # the DPS established closes coklit whatever the stage
-        chain[0] = pleno_for(area=Area(code=regency, level=L.REGENCY), stage=Stage.DPHP)
+        chain[0] = pleno_for(area=Area(code=regency, level=Area.Level.REGENCY), stage=Stage.DPHP)
     chain = [p if p.is_held else None for p in chain]
     if not any(chain):
         return ""
@@ -648,14 +647,14 @@ def _hold_fields(area: Area, data: dict) -> HoldFields:
         data.get("sk_number"),
         "sk_number",
         MAX_BA,
-        required=area.level == L.REGENCY,
+        required=area.level == Area.Level.REGENCY,
         label=_("Nomor Keputusan KPU"),
     )
     attendees = _text(data.get("attendees"), "attendees", MAX_ATTENDEES, label=_("Daftar hadir"))
     attendees = "\n".join(line.strip() for line in attendees.splitlines() if line.strip())
     return HoldFields(
         ba_number=ba,
-        sk_number=sk if area.level == L.REGENCY else "",
+        sk_number=sk if area.level == Area.Level.REGENCY else "",
         held_at=parse_held_at(data.get("held_at"), area),
         place=_text(data.get("place"), "place", MAX_PLACE, label=_("Tempat")),
         attendees=attendees,
@@ -711,7 +710,7 @@ def _lock_and_check(
     transition: Transition, area: Area, stage: str, expected: str | None
 ) -> Context:
     codes = [area.regency_code]
-    if area.level == L.VILLAGE:
+    if area.level == Area.Level.VILLAGE:
         codes.append(area.parent_id)
     codes.append(area.code)
     children: list[Area] = []
@@ -820,7 +819,7 @@ def pleno_hold(
     )
     # What the pleno recapped, stored with it (issue 12): its BA and "changed since" read this.
     snapshots.snapshot_take(hold=event)
-    if area.level == L.REGENCY and stage == Stage.DPHP:
+    if area.level == Area.Level.REGENCY and stage == Stage.DPHP:
         from coklit.tanggapan import period_default_on_dps  # it reads the stage from here
 
         period_default_on_dps(regency=area, held_at=fields.held_at)
@@ -873,7 +872,7 @@ SERVICES = {"hold": pleno_hold, "return": pleno_return, "reopen": pleno_reopen}
 def done_message(action: str, area: Area, pleno: Pleno) -> str:
     """What the user reads after a transition."""
     if action == "hold":
-        if area.level == L.REGENCY:
+        if area.level == Area.Level.REGENCY:
             return _("%(name)s %(area)s tercatat: DPS ditetapkan (%(ba)s).") % {
                 "name": pleno_name(area.level, pleno.stage),
                 "area": area.title,
@@ -946,10 +945,10 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
     current = current_stage(area)
     stage = stage or current
     codes = [area.regency_code, area.code]
-    if area.level == L.VILLAGE:
+    if area.level == Area.Level.VILLAGE:
         codes.append(area.parent_id)
     children = list(Area.objects.filter(parent=area).order_by("code"))
-    if area.level != L.VILLAGE:
+    if area.level != Area.Level.VILLAGE:
         codes += [c.code for c in children]
     rows = _select_rows(stage, codes, lock=False)
     ctx = Context(area=area, stage=stage, rows=rows, children=children)
@@ -960,7 +959,7 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
     needs = [(need.label(ctx), need.check(ctx)) for need in hold.needs] if hold else []
     tz = selectors.area_tz(area)
     child_rows = []
-    if area.level != L.VILLAGE:
+    if area.level != Area.Level.VILLAGE:
         for c in children:
             p = ctx.pleno(c.code)
             child_rows.append(
@@ -999,9 +998,9 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
         if current != Stage.DPHP
         else [],
         "history": history,
-        "parent": ctx.pleno(area.parent_id) if area.level != L.REGENCY else None,
+        "parent": ctx.pleno(area.parent_id) if area.level != Area.Level.REGENCY else None,
         "lock_message": lock_messages([area.code]).get(area.code, "")
-        if area.level == L.VILLAGE
+        if area.level == Area.Level.VILLAGE
         else "",
     }
 

@@ -34,8 +34,6 @@ from coklit.models import (
 from kpu.lookups import code_below
 from kpu.models import Area
 
-L = Area.Level
-
 # On PostgreSQL (migration 0005), how a snapshot's voter rows are found.
 BRIN_INDEX = "coklit_snapshotvoter_snapshot_brin"
 
@@ -49,11 +47,11 @@ def _voters_in(area: Area) -> tuple[str, list]:
     """SQL (and its parameters) selecting the ids of the villages of an area: the voter table is
     reached by its village column, which the queue index covers."""
     area_table = Area._meta.db_table
-    if area.level == L.VILLAGE:
+    if area.level == Area.Level.VILLAGE:
         return "%s", [area.code]
-    if area.level == L.DISTRICT:
+    if area.level == Area.Level.DISTRICT:
         return f"SELECT code FROM {area_table} WHERE parent_id = %s", [area.code]
-    if area.level == L.REGENCY:
+    if area.level == Area.Level.REGENCY:
         return (
             f"SELECT v.code FROM {area_table} v JOIN {area_table} d ON v.parent_id = d.code "
             f"WHERE d.parent_id = %s",
@@ -64,9 +62,9 @@ def _voters_in(area: Area) -> tuple[str, list]:
 
 def _tps_filter(area: Area) -> dict:
     column = {
-        L.VILLAGE: "village_code",
-        L.DISTRICT: "district_code",
-        L.REGENCY: "regency_code",
+        Area.Level.VILLAGE: "village_code",
+        Area.Level.DISTRICT: "district_code",
+        Area.Level.REGENCY: "regency_code",
     }[area.level]
     return {column: area.code}
 
@@ -203,7 +201,7 @@ def snapshot_figures(snapshot: PlenoSnapshot, *, area: Area | None = None) -> Sn
     else:
         totals, children_figs = _group(area, tps_figures(snapshot))
     children = Area.objects.filter(parent=area).order_by("code")
-    if area.level == L.VILLAGE:
+    if area.level == Area.Level.VILLAGE:
         # A TPS row counts itself; TPS made after the pleno are not in its recap.
         children = children.filter(code__in=list(children_figs))
     return SnapshotFigures(
@@ -337,13 +335,13 @@ def reopened_villages(
     area = pleno.area
     qs = PlenoEvent.objects.filter(
         pleno__stage=pleno.stage,
-        pleno__level=L.VILLAGE,
+        pleno__level=Area.Level.VILLAGE,
         action__in=[PlenoEvent.Action.RETURN, PlenoEvent.Action.REOPEN],
         at__gt=since,
     )
     if until is not None:
         qs = qs.filter(at__lt=until)
-    if area.level == L.VILLAGE:
+    if area.level == Area.Level.VILLAGE:
         qs = qs.filter(pleno__area_id=area.code)
     else:
         qs = qs.filter(pleno__area__code__below=area.code)
@@ -363,8 +361,8 @@ def _snapshot_states(snapshot: PlenoSnapshot, village: str) -> dict[int, tuple]:
     """{voter id: state} of one village in a snapshot: a village's own snapshot through its
     partial index, else (a district's or regency's) its rows whose TPS is in the village."""
     qs = SnapshotVoter.objects.filter(snapshot_id=snapshot.pk)
-    if snapshot.pleno.level == L.VILLAGE:
-        qs = qs.filter(level=L.VILLAGE)
+    if snapshot.pleno.level == Area.Level.VILLAGE:
+        qs = qs.filter(level=Area.Level.VILLAGE)
     else:
         qs = qs.filter(tps__gte=village + ".", tps__lt=village + "/")
     return {row[0]: row[1:] for row in qs.values_list("voter_id", *STATE_FIELDS)}
@@ -421,7 +419,7 @@ def changes_since(
     after = snapshot_figures(until).totals if until else figures.area_totals(area=area)
     voters: list[VoterChange] = []
     for village in villages:
-        if area.level == L.VILLAGE:
+        if area.level == Area.Level.VILLAGE:
             old, new = since, until
         else:
             old = _village_snapshot(village, pleno.stage, since.taken_at) or since

@@ -36,11 +36,11 @@ from coklit.models import (
     Voter,
 )
 from coklit.voter_fields import CHANGEABLE, clean_changes, clean_new_voter
+from kpu.lookups import code_below
 from kpu.models import Area, Pemilihan, Role, User, audit
 from kpu.scoping import can_act, in_scope
 from kpu.services import DomainError
 
-T = Tanggapan
 # After the DPS pleno, the public respond for ten days unless the schedule says otherwise.
 DEFAULT_PERIOD_DAYS = 10
 MAX_TEXT = 2000
@@ -72,7 +72,11 @@ def dps_established_at(village: Area | str) -> dt.datetime | None:
 def village_stage(village: Area | str) -> str:
     """The list a response of this village asks to correct: the DPHP during coklit, the DPS
     (into the DPSHP) once the DPS is established."""
-    return T.Stage.DPSHP if plenos.current_stage(village) == Pleno.Stage.DPSHP else T.Stage.DPHP
+    return (
+        Tanggapan.Stage.DPSHP
+        if plenos.current_stage(village) == Pleno.Stage.DPSHP
+        else Tanggapan.Stage.DPHP
+    )
 
 
 @dataclass
@@ -234,9 +238,9 @@ def record_source(user: User) -> str | None:
     """What this user records: a saran perbaikan (the supervisor), a public response (the
     committees), or nothing (None)."""
     if user.role == Role.BAWASLU:
-        return T.Source.SARAN
+        return Tanggapan.Source.SARAN
     if user.role in RECORDING_ROLES:
-        return T.Source.MASYARAKAT
+        return Tanggapan.Source.MASYARAKAT
     return None
 
 
@@ -245,8 +249,8 @@ def kinds_for(user: User) -> list[tuple[str, str]]:
     source = record_source(user)
     return [
         (value, label)
-        for value, label in T.Kind.choices
-        if value != T.Kind.PROSEDUR or source == T.Source.SARAN
+        for value, label in Tanggapan.Kind.choices
+        if value != Tanggapan.Kind.PROSEDUR or source == Tanggapan.Source.SARAN
     ]
 
 
@@ -313,7 +317,7 @@ def tanggapan_record(
             _("Tanggapan dicatat oleh PPS, PPK atau KPU; saran perbaikan oleh Bawaslu/Panwaslu.")
         )
     stage = village_stage(village)
-    if source == T.Source.MASYARAKAT and stage == T.Stage.DPHP:
+    if source == Tanggapan.Source.MASYARAKAT and stage == Tanggapan.Stage.DPHP:
         raise DomainError(
             _(
                 "DPS %(village)s belum ditetapkan: tanggapan masyarakat dicatat setelah DPS "
@@ -321,12 +325,12 @@ def tanggapan_record(
             )
             % {"village": village.title}
         )
-    if kind not in T.Kind.values:
+    if kind not in Tanggapan.Kind.values:
         raise Invalid(_("Pilih jenis tanggapan."))
-    if kind == T.Kind.PROSEDUR and source != T.Source.SARAN:
+    if kind == Tanggapan.Kind.PROSEDUR and source != Tanggapan.Source.SARAN:
         raise Invalid(_("Jenis prosedur hanya untuk saran perbaikan Bawaslu/Panwaslu."))
     fields = {k: v for k, v in (fields or {}).items() if k in CHANGEABLE and v not in (None, "")}
-    item = T(
+    item = Tanggapan(
         village=village,
         kind=kind,
         source=source,
@@ -338,7 +342,7 @@ def tanggapan_record(
         received_area_id=by.area_id,
         recorded_by=by,
     )
-    if kind in (T.Kind.DATA_SALAH, T.Kind.TMS):
+    if kind in (Tanggapan.Kind.DATA_SALAH, Tanggapan.Kind.TMS):
         number = _int(voter_id, _("Pemilih"))
         voter = (
             Voter.objects.filter(pk=number, village=village).select_related("tps").first()
@@ -358,7 +362,7 @@ def tanggapan_record(
                 )
                 % {"name": voter.nama}
             )
-    if kind == T.Kind.TMS:
+    if kind == Tanggapan.Kind.TMS:
         reason = _int(tms_reason, _("Alasan TMS"))
         if reason not in TMS_REASONS:
             raise Invalid(_("Pilih alasan TMS 1 sampai 9."))
@@ -372,14 +376,14 @@ def tanggapan_record(
             if target.pk == item.voter.tps_id:
                 raise Invalid(_("TMS 8: TPS tujuan harus TPS lain, bukan TPS pemilih sekarang."))
             item.target_tps = target.tps_number
-    elif kind == T.Kind.DATA_SALAH:
+    elif kind == Tanggapan.Kind.DATA_SALAH:
         if not fields:
             raise Invalid(_("Isi kolom yang diperbaiki saja (mis. nama, alamat, RT)."))
         try:
             item.changes = clean_changes(fields)
         except ValueError as exc:
             raise Invalid(str(exc)[0].upper() + str(exc)[1:] + ".") from None
-    elif kind == T.Kind.BELUM_TERDAFTAR:
+    elif kind == Tanggapan.Kind.BELUM_TERDAFTAR:
         item.tps = _tps_of(village, _int(tps, "TPS"), _("tempat orang ini terdaftar"))
         try:
             data = clean_new_voter(fields or {"nama": ""})
@@ -389,7 +393,7 @@ def tanggapan_record(
             k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()
         }
     # Late: after the period of the posted DPS (a saran during coklit answers no period).
-    period = period_for(village) if stage == T.Stage.DPSHP else None
+    period = period_for(village) if stage == Tanggapan.Stage.DPSHP else None
     item.late = bool(period and period.over)
     item.save()
     audit(
@@ -417,9 +421,11 @@ def _lock_pending(item: Tanggapan, by: User) -> Tanggapan:
             % {"village": village.title}
         )
     item = (
-        T.objects.select_for_update(of=("self",)).select_related("village", "voter").get(pk=item.pk)
+        Tanggapan.objects.select_for_update(of=("self",))
+        .select_related("village", "voter")
+        .get(pk=item.pk)
     )
-    if item.state != T.State.PENDING:
+    if item.state != Tanggapan.State.PENDING:
         raise DomainError(
             _("Tanggapan ini sudah dijawab (%(state)s); muat ulang halaman.")
             % {"state": item.get_state_display().lower()}
@@ -435,9 +441,9 @@ def _event_of(item: Tanggapan) -> dict:
         "note": _("%(source)s #%(pk)s: %(note)s")
         % {"source": item.get_source_display(), "pk": item.pk, "note": item.note},
     }
-    if item.kind == T.Kind.BELUM_TERDAFTAR:
+    if item.kind == Tanggapan.Kind.BELUM_TERDAFTAR:
         return event | {"voter": None, "outcome": "BARU", "new_voter": item.new_voter}
-    if item.kind == T.Kind.DATA_SALAH:
+    if item.kind == Tanggapan.Kind.DATA_SALAH:
         return event | {"voter": item.voter_id, "outcome": "MS", "changes": item.changes}
     tms = {"voter": item.voter_id, "outcome": "TMS", "tms_reason": item.tms_reason}
     if item.tms_reason == 8:
@@ -450,9 +456,9 @@ def _already_so(item: Tanggapan) -> bool:
     voter = item.voter
     if voter is None or voter.verification == Voter.Verification.PENDING:
         return False
-    if item.kind == T.Kind.TMS:
+    if item.kind == Tanggapan.Kind.TMS:
         return voter.status == Voter.Status.TMS and voter.tms_reason == item.tms_reason
-    if item.kind == T.Kind.DATA_SALAH:
+    if item.kind == Tanggapan.Kind.DATA_SALAH:
         current = {}
         for name in item.changes:
             mine = getattr(voter, name)
@@ -467,7 +473,7 @@ def tanggapan_accept(*, tanggapan: Tanggapan, by: User, note: str = "") -> Tangg
     verified at once, in the audit log; a `prosedur` saran is acknowledged (no voter changes)."""
     item = _lock_pending(tanggapan, by)
     note = _text(note, _("Catatan"))
-    if item.kind != T.Kind.PROSEDUR and not _already_so(item):
+    if item.kind != Tanggapan.Kind.PROSEDUR and not _already_so(item):
         tps = Area.objects.get(pk=item.tps_id)
         raw = _event_of(item)
         [result] = sync.sync_batch(
@@ -487,7 +493,7 @@ def tanggapan_accept(*, tanggapan: Tanggapan, by: User, note: str = "") -> Tangg
             event=event, by=by, decision="approve", note=raw["note"], tanggapan=True
         )
         item.event = event
-    item.state = T.State.ACCEPTED
+    item.state = Tanggapan.State.ACCEPTED
     item.answer_note = note
     item.answered_by = by
     item.answered_at = timezone.now()
@@ -514,7 +520,7 @@ def tanggapan_reject(*, tanggapan: Tanggapan, by: User, note: str) -> Tanggapan:
     if not note:
         raise Invalid(_("Tulis alasan penolakan: pelapor dan pengawas membacanya."))
     item = _lock_pending(tanggapan, by)
-    item.state = T.State.REJECTED
+    item.state = Tanggapan.State.REJECTED
     item.answer_note = note
     item.answered_by = by
     item.answered_at = timezone.now()
@@ -537,9 +543,9 @@ def tanggapan_reject(*, tanggapan: Tanggapan, by: User, note: str) -> Tanggapan:
 def unanswered_message(*, village: Area, stage: str) -> str:
     """Why the PPS may not hold its pleno of `stage` yet, or "" (SPEC 8, 8b): before the DPHP
     pleno every saran perbaikan is answered; before the DPSHP pleno every response and saran."""
-    qs = T.objects.filter(village=village, state=T.State.PENDING)
-    if stage == T.Stage.DPHP:
-        n = qs.filter(source=T.Source.SARAN).count()
+    qs = Tanggapan.objects.filter(village=village, state=Tanggapan.State.PENDING)
+    if stage == Tanggapan.Stage.DPHP:
+        n = qs.filter(source=Tanggapan.Source.SARAN).count()
         if n:
             return _(
                 "%(n)s saran perbaikan Bawaslu/Panwaslu belum dijawab: jawab dulu di halaman "
@@ -561,14 +567,14 @@ def unanswered_message(*, village: Area, stage: str) -> str:
 def tanggapan_in_village(
     *, village: Area, kind: str = "", state: str = "", source: str = ""
 ) -> list[Tanggapan]:
-    qs = T.objects.filter(village=village).select_related(
+    qs = Tanggapan.objects.filter(village=village).select_related(
         "voter", "tps", "recorded_by", "answered_by", "received_area"
     )
-    if kind in T.Kind.values:
+    if kind in Tanggapan.Kind.values:
         qs = qs.filter(kind=kind)
-    if state in T.State.values:
+    if state in Tanggapan.State.values:
         qs = qs.filter(state=state)
-    if source in T.Source.values:
+    if source in Tanggapan.Source.values:
         qs = qs.filter(source=source)
     return list(qs.order_by("-recorded_at", "-pk")[:500])
 
@@ -576,12 +582,15 @@ def tanggapan_in_village(
 def counts(*, area: Area) -> dict:
     """Responses under an area per kind and state: {kind: {state: n, "total": n}}, plus a
     `total` row; one grouped query."""
-    qs = T.objects.all()
+    qs = Tanggapan.objects.all()
     if area.level != Area.Level.VILLAGE:
-        qs = qs.filter(village__code__startswith=area.code + ".")
+        qs = qs.filter(village__code__below=area.code)
     else:
         qs = qs.filter(village=area)
-    table = {k: {s: 0 for s in [*T.State.values, "total"]} for k in [*T.Kind.values, "total"]}
+    table = {
+        k: {s: 0 for s in [*Tanggapan.State.values, "total"]}
+        for k in [*Tanggapan.Kind.values, "total"]
+    }
     for row in qs.values("kind", "state").annotate(n=Count("pk")):
         for k in (row["kind"], "total"):
             table[k][row["state"]] += row["n"]
@@ -593,9 +602,9 @@ def counts_by_village(*, area: Area) -> list[dict]:
     """The villages under a district or regency that have responses: code, title, received,
     accepted, rejected, pending; one grouped query and one for the names."""
     rows: dict[str, dict] = {}
-    qs = T.objects.filter(village__code__startswith=area.code + ".")
+    qs = Tanggapan.objects.filter(village__code__below=area.code)
     for row in qs.values("village_id", "state").annotate(n=Count("pk")):
-        r = rows.setdefault(row["village_id"], {s: 0 for s in [*T.State.values, "total"]})
+        r = rows.setdefault(row["village_id"], {s: 0 for s in [*Tanggapan.State.values, "total"]})
         r[row["state"]] += row["n"]
         r["total"] += row["n"]
     names = {a.code: a for a in Area.objects.filter(code__in=list(rows))}
@@ -603,7 +612,7 @@ def counts_by_village(*, area: Area) -> list[dict]:
 
 
 def counts_rows(table: dict) -> list[tuple[str, str, dict]]:
-    return [(k, label, table[k]) for k, label in T.Kind.choices] + [
+    return [(k, label, table[k]) for k, label in Tanggapan.Kind.choices] + [
         ("total", _("Jumlah"), table["total"])
     ]
 
@@ -611,7 +620,7 @@ def counts_rows(table: dict) -> list[tuple[str, str, dict]]:
 def pending_inbox(*, village: Area, limit: int = 20) -> list[Tanggapan]:
     """The PPS's inbox: what waits for an answer, the oldest first, with `days` waiting."""
     items = list(
-        T.objects.filter(village=village, state=T.State.PENDING)
+        Tanggapan.objects.filter(village=village, state=Tanggapan.State.PENDING)
         .select_related("voter")
         .order_by("recorded_at", "pk")[:limit]
     )
@@ -624,10 +633,10 @@ def pending_inbox(*, village: Area, limit: int = 20) -> list[Tanggapan]:
 def supervisor_items(*, user: User, limit: int = 20) -> list[Tanggapan]:
     """The supervisor's own saran perbaikan under its area, the latest answered first."""
     return list(
-        T.objects.filter(recorded_by=user)
+        Tanggapan.objects.filter(recorded_by=user)
         .select_related("village", "voter", "answered_by")
         .order_by(
-            Case(When(state=T.State.PENDING, then=0), default=1),
+            Case(When(state=Tanggapan.State.PENDING, then=0), default=1),
             F("answered_at").desc(nulls_last=True),
             "-recorded_at",
         )[:limit]
@@ -635,10 +644,10 @@ def supervisor_items(*, user: User, limit: int = 20) -> list[Tanggapan]:
 
 
 def pending_count(*, area: Area) -> int:
-    qs = T.objects.filter(state=T.State.PENDING)
+    qs = Tanggapan.objects.filter(state=Tanggapan.State.PENDING)
     if area.level == Area.Level.VILLAGE:
         return qs.filter(village=area).count()
-    return qs.filter(village__code__startswith=area.code + ".").count()
+    return qs.filter(village__code__below=area.code).count()
 
 
 # --- the recap of the second stage (SPEC 8b) -------------------------------------------------
@@ -687,11 +696,11 @@ def _kind_counts(area: Area, level: int) -> dict[str, Counter]:
     """{child code: {"<kind>_in|ok|no": n}} of the second stage's responses; one grouped query.
     A response without a TPS (a `prosedur` saran) counts in its village, under a TPS row in
     the total only (key "")."""
-    qs = T.objects.filter(stage=T.Stage.DPSHP)
+    qs = Tanggapan.objects.filter(stage=Tanggapan.Stage.DPSHP)
     qs = (
         qs.filter(village=area)
         if level == Area.Level.VILLAGE
-        else qs.filter(village__code__startswith=area.code + ".")
+        else qs.filter(village__code__below=area.code)
     )
     out: dict[str, Counter] = {}
     for row in qs.values("village_id", "tps_id", "kind", "state").annotate(n=Count("pk")):
@@ -700,9 +709,9 @@ def _kind_counts(area: Area, level: int) -> dict[str, Counter]:
         c = out.setdefault(child, Counter())
         for kind in (row["kind"], "all"):
             c[f"{kind}_in"] += row["n"]
-            if row["state"] == T.State.ACCEPTED:
+            if row["state"] == Tanggapan.State.ACCEPTED:
                 c[f"{kind}_ok"] += row["n"]
-            elif row["state"] == T.State.REJECTED:
+            elif row["state"] == Tanggapan.State.REJECTED:
                 c[f"{kind}_no"] += row["n"]
     return out
 
@@ -746,11 +755,11 @@ def second_stage_recap(
         dps = live
     else:
         for tps_id, figs in snapshots.tps_figures(snapshot).items():
-            code = _child_code(tps_id, level) if tps_id.startswith(area.code + ".") else None
+            code = _child_code(tps_id, level) if code_below(tps_id, area.code) else None
             if code in dps:
                 dps[code].update(figs)
     kinds = _kind_counts(area, level)
-    keys = [f"{k}_{n}" for k in [*T.Kind.values, "all"] for n in ("in", "ok", "no")]
+    keys = [f"{k}_{n}" for k in [*Tanggapan.Kind.values, "all"] for n in ("in", "ok", "no")]
     out = []
     for child in children:
         row = second_stage_values(live[child.code], dps[child.code])

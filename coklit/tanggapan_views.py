@@ -25,7 +25,6 @@ from kpu.models import Area, Role
 from kpu.scoping import area_for_user_or_404, can_act, in_scope
 from kpu.services import DomainError
 
-T = Tanggapan
 FORM_FIELDS = (
     "kind",
     "voter",
@@ -58,14 +57,16 @@ def _context(request: AuthedRequest, village: Area, **extra) -> dict:
         "items": svc.tanggapan_in_village(village=village, kind=kind, state=state),
         "kind": kind,
         "state": state,
-        "kinds": T.Kind.choices,
-        "states": T.State.choices,
+        "kinds": Tanggapan.Kind.choices,
+        "states": Tanggapan.State.choices,
         "counts": svc.counts_rows(svc.counts(area=village)),
         "source": source,
-        "source_label": T.Source(source).label if source else "",
+        "source_label": Tanggapan.Source(source).label if source else "",
         "record_kinds": svc.kinds_for(user),
         "can_record": source is not None
-        and (source == T.Source.SARAN or svc.village_stage(village) == T.Stage.DPSHP),
+        and (
+            source == Tanggapan.Source.SARAN or svc.village_stage(village) == Tanggapan.Stage.DPSHP
+        ),
         "can_answer": can_act(user, Role.PPS, village),
         "stage": svc.village_stage(village),
         "period": svc.period_for(village),
@@ -151,7 +152,7 @@ def _record(request: AuthedRequest, village: Area) -> HttpResponse:
         return _render(request, village, template, context, status=status)
     done = (
         _("Saran perbaikan dicatat dan diteruskan ke PPS.")
-        if svc.record_source(request.user) == T.Source.SARAN
+        if svc.record_source(request.user) == Tanggapan.Source.SARAN
         else _("Tanggapan dicatat dan diteruskan ke PPS.")
     )
     if request.htmx:
@@ -166,7 +167,7 @@ def _record(request: AuthedRequest, village: Area) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def tanggapan_answer(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """`POST /tanggapan/{id}/accept/` or `/reject/` (`note` required to reject), by the PPS."""
-    item = get_object_or_404(T.objects.select_related("village"), pk=pk)
+    item = get_object_or_404(Tanggapan.objects.select_related("village"), pk=pk)
     if not in_scope(request.user, item.village_id):
         raise Http404("Tanggapan tidak ditemukan.")
     village = item.village

@@ -8,6 +8,7 @@ a phone typed as a number loses Excel's `.0`.
 
 import io
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -75,19 +76,22 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _areas_to_give(user: User, levels: set[int]) -> QuerySet[Area]:
+    """The areas of these levels within the user's own area, which the template offers. A
+    superuser without an area would get the whole country: none (they use the admin instead)."""
+    if not user.area_id:
+        return Area.objects.none()
+    return Area.objects.filter(code__within=user.area_id, level__in=levels)
+
+
 def _example_rows(user: User) -> list[list[str]]:
     """Example rows the user may actually import: a pantarlih, and a PPS if they may give one."""
     rows = []
-    own = user.area_id or ""
     names = ["Yohana Wenda", "Agus Santoso"]
     # The field committees (a pantarlih, a PPS): the roster is mostly theirs, not the supervisor's.
     roles = [r for r in managed_roles(user) if r != Role.BAWASLU]
     for role, name in zip(reversed(roles[-2:]), names, strict=False):
-        area = (
-            Area.objects.filter(level=ROLE_LEVEL[role], code__startswith=own)
-            .order_by("code")
-            .first()
-        )
+        area = _areas_to_give(user, {ROLE_LEVEL[role]}).order_by("code").first()
         if area is not None:
             rows.append([name, str(role), area.code, "081234567890", ""])
     return rows
@@ -131,10 +135,7 @@ def template_workbook(user: User) -> bytes:
     for cell in help_ws[help_ws.max_row]:
         cell.font = Font(bold=True)
     levels = {level for r in managed_roles(user) for level in ROLE_LEVELS[r]}
-    # A superuser without an area would get the whole country: they use the admin instead.
-    own = user.area_id or "-"
-    areas = Area.objects.filter(code__within=own, level__in=levels)
-    areas = areas.select_related("parent").order_by("code")
+    areas = _areas_to_give(user, levels).select_related("parent").order_by("code")
     for area in areas.iterator():
         name = area.title
         if area.level == Area.Level.TPS and area.parent is not None:

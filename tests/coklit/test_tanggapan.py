@@ -19,7 +19,6 @@ from tests.coklit.conftest import Device, add_voters, event
 from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
-T = Tanggapan
 
 
 def _url(world):
@@ -59,7 +58,7 @@ def test_the_pkd_files_a_saran_during_coklit(world, login):
         },
     )
     assert response.status_code == 302
-    item = T.objects.get()
+    item = Tanggapan.objects.get()
     assert (item.source, item.kind, item.stage, item.state) == ("saran", "tms", "dphp", "pending")
     assert item.received_area_id == world.village.code and item.recorded_by == world.pkd
     assert AuditEntry.objects.filter(action="tanggapan_record", target=str(item.pk)).exists()
@@ -92,7 +91,7 @@ def test_the_committees_record_public_responses_only_after_the_dps(world, login)
             village=world.village, by=user, kind="tms", voter_id=voter.pk, tms_reason=4
         )
         assert item.source == "masyarakat" and item.stage == "dpshp"
-    assert T.objects.filter(source="masyarakat").count() == 3
+    assert Tanggapan.objects.filter(source="masyarakat").count() == 3
 
 
 def test_prosedur_is_the_supervisors_own_kind(world):
@@ -121,7 +120,7 @@ def test_a_bad_field_is_answered_400_and_nothing_is_recorded(world, login, data,
     response = login(world.pkd).post(_url(world), data)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not T.objects.exists()
+    assert not Tanggapan.objects.exists()
 
 
 def test_a_voter_of_another_village_cannot_be_named(world):
@@ -144,7 +143,7 @@ def test_outsiders_get_404_and_a_pantarlih_too(world, login):
         client = login(user)
         assert client.get(_url(world)).status_code == 404
         assert client.post(_url(world), {"kind": "prosedur"}).status_code == 404
-    assert not T.objects.exists()
+    assert not Tanggapan.objects.exists()
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -341,7 +340,7 @@ def test_area_pages_count_per_kind_and_state(world, login):
 
 def test_the_pps_inbox_lists_the_oldest_first_with_days_waiting(world, login):
     old = _saran(world, kind="prosedur", note="pertama")
-    T.objects.filter(pk=old.pk).update(recorded_at=timezone.now() - dt.timedelta(days=3))
+    Tanggapan.objects.filter(pk=old.pk).update(recorded_at=timezone.now() - dt.timedelta(days=3))
     new = _saran(world, kind="prosedur", note="kedua")
     inbox = svc.pending_inbox(village=world.village)
     assert [t.pk for t in inbox] == [old.pk, new.pk] and inbox[0].days == 3
@@ -646,7 +645,7 @@ def test_ids_over_999_are_written_plain(world, login):
     ).content.decode()
     assert 'value="123456"' in html
     item = _saran(world, kind="tms", voter_id=voter.pk, tms_reason=5)
-    T.objects.filter(pk=item.pk).update(id=98765)
+    Tanggapan.objects.filter(pk=item.pk).update(id=98765)
     html = login(world.pps).get(_url(world)).content.decode()
     assert 'id="t-98765"' in html and 'hx-target="#t-98765"' in html
 

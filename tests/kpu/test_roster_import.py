@@ -219,3 +219,15 @@ def test_ppk_and_pantarlih_cannot_import(world, login):
         assert _upload(client, xlsx(rows)).status_code == 404
         assert client.get(reverse("kpu-roster-template")).status_code == 404
     assert not User.objects.filter(first_name="X").exists()
+
+
+def test_a_superuser_without_an_area_gets_no_example_rows_from_the_whole_country(world, login):
+    # The example rows and the list of codes follow one rule: areas within the user's own. Without
+    # an area there is none (an empty prefix once matched every area in the country).
+    root = User.objects.create_superuser("root", password="x-admin-pw-123")
+    response = login(root).get(reverse("kpu-roster-template"))
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content))
+    assert not [r for r in wb["Daftar petugas"].iter_rows(min_row=2, values_only=True) if any(r)]
+    codes = {row[0] for row in wb["Petunjuk"].iter_rows(values_only=True) if row and row[0]}
+    assert world.tps1.code not in codes and world.regency.code not in codes
