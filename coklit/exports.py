@@ -245,16 +245,22 @@ def _lead_columns(area: Area, *, villages: bool) -> list[Column]:
     return cols
 
 
-def rekap_columns(*, area: Area, list_name: str = "DPHP") -> list[Column]:
-    """The pleno recap: Model A, Baru (with pindahan antar-TPS), TMS, Ubah and the list of the
-    stage, each for L, P and L+P, so that list = Model A - TMS + Baru on every row."""
+def rekap_columns(
+    *, area: Area, list_name: str = "DPHP", second_stage: bool = False
+) -> list[Column]:
+    """The pleno recap of either stage: the list it starts from (Model A in the first stage, the
+    DPS as established in the second), Baru (with pindahan antar-TPS), TMS, Ubah and the list
+    of the stage, each for L, P and L+P, so that list = start - TMS + Baru on every row."""
+    start, list_key = (
+        (("dps", "DPS"), "dpshp") if second_stage else (("model_a", "Model A"), "dphp")
+    )
     groups = [
-        ("model_a", "Model A"),
+        start,
         ("baru", "Baru"),
         ("pindah", "Pindahan antar-TPS"),
         ("tms", "TMS"),
         ("ubah", "Ubah"),
-        ("dphp", list_name),
+        (list_key, list_name),
     ]
     return _lead_columns(area, villages=True) + [
         Column(f"{key}_{s}", label, group=group, width=6.5 if s != "lp" else 7)
@@ -1235,24 +1241,6 @@ KIND_SHORT = {
 }
 
 
-def second_stage_columns(*, area: Area, list_name: str) -> list[Column]:
-    """DPS, what the accepted responses changed (Baru with its pindahan antar-TPS, TMS, Ubah)
-    and the list, each for L, P and L+P: list = DPS - TMS + Baru on every row."""
-    groups = [
-        ("dps", "DPS"),
-        ("baru", "Baru"),
-        ("pindah", "Pindahan antar-TPS"),
-        ("tms", "TMS"),
-        ("ubah", "Ubah"),
-        ("dpshp", list_name),
-    ]
-    return _lead_columns(area, villages=True) + [
-        Column(f"{key}_{s}", label, group=group, width=6.5 if s != "lp" else 7)
-        for key, group in groups
-        for s, label in SEX_LABELS
-    ]
-
-
 def response_columns(*, area: Area) -> list[Column]:
     """Responses and saran perbaikan per kind: received, accepted, rejected."""
     cols = _lead_columns(area, villages=False)
@@ -1313,7 +1301,7 @@ def second_stage_rekap_for(
         _table(
             "Rekap",
             f"DPS, Baru, TMS, Ubah dan {list_name} per {child}",
-            second_stage_columns(area=area, list_name=list_name),
+            rekap_columns(area=area, list_name=list_name, second_stage=True),
             children,
             total,
             [

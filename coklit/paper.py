@@ -38,7 +38,7 @@ from coklit.models import CoklitEvent, Voter
 from coklit.voter_fields import CLEANERS
 from kpu.models import Area, User, audit
 from kpu.services import DomainError
-from kpu.tabular import cell_text
+from kpu.tabular import RowError, cell_text, header_key
 
 SOURCE_ENTRI = CoklitEvent.Source.ENTRI
 SOURCE_MODEL_A = CoklitEvent.Source.MODEL_A
@@ -115,13 +115,13 @@ NEW_COLUMNS = ("no", "id", *NEW_FIELDS, "keterangan")
 # RT 004 as 004 and 8/004 as it is (not a date).
 TEXT_COLUMNS = {"nkk", "nik", "tanggal_lahir", "rt", "rw", "disabilitas", "keterangan"}
 
-# A header cell as the operator may retype it -> the column.
+# A header cell as the operator may retype it (through `kpu.tabular.header_key`) -> the column.
 _HEADER_NAMES = {"no": "no", "id": "id", "keterangan": "keterangan", "ket": "keterangan"}
 for _key, _label in LABELS.items():
-    _HEADER_NAMES[_label.lower()] = _key
+    _HEADER_NAMES[header_key(_label)] = _key
     _HEADER_NAMES[_key] = _key
-    _HEADER_NAMES[_label.split(" (")[0].lower()] = _key
-_HEADER_NAMES |= {"ktp-el": "ktp_el", "ktp el": "ktp_el", "l/p": "jenis_kelamin"}
+    _HEADER_NAMES[header_key(_label.split(" (")[0])] = _key
+_HEADER_NAMES["l/p"] = "jenis_kelamin"
 
 # The form's marks for "sesuai": a tick as typed or pasted (√ is what Indonesian forms print).
 TICKS = {"✓", "✔", "√", "☑", "V", "S"}
@@ -373,20 +373,6 @@ def instructions() -> list[str]:
 
 
 @dataclass
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = _("baris %(row)s") % {"row": self.row}
-        if self.column:
-            where += f", {_('kolom')} {self.column}"
-        return f"{self.sheet}, {where}: {self.reason}"
-
-
-@dataclass
 class Outcome:
     """What an upload or an entry did."""
 
@@ -528,7 +514,7 @@ def read_cells(
         try:
             cells[name] = read_cell(name, raw, held_)
         except ValueError as exc:
-            return cells, RowError(sheet, line, LABELS[name], _reason(exc))
+            return cells, RowError(line, LABELS[name], _reason(exc), sheet=sheet)
     return cells, None
 
 
@@ -549,15 +535,11 @@ def lock_reason(tps: Area) -> str:
 # --- reading the workbook -----------------------------------------------------------------------
 
 
-def _norm_header(cell: Any) -> str:
-    return " ".join(cell_text(cell).lower().replace("_", " ").split())
-
-
 def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
     for i, row in enumerate(rows[:40]):
         cols = {}
         for j, cell in enumerate(row):
-            key = _HEADER_NAMES.get(_norm_header(cell))
+            key = _HEADER_NAMES.get(header_key(cell))
             if key and key not in cols:
                 cols[key] = j
         if "nik" in cols and ("keterangan" in cols or "id" in cols or "nama" in cols):
@@ -568,7 +550,7 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
 def _tps_code_in(rows: list[list], stop: int) -> str | None:
     for row in rows[:stop]:
         for j, cell in enumerate(row):
-            if _norm_header(cell) == TPS_CODE_LABEL.lower():
+            if header_key(cell) == header_key(TPS_CODE_LABEL):
                 for value in row[j + 1 : j + 4]:
                     m = re.search(r"\d{2}\.\d{2}\.\d{2}\.\d{4}\.\d{3}", cell_text(value))
                     if m:
@@ -643,7 +625,7 @@ def plan_upload(
             groups[-1][3].append(row)
         else:
             out.errors.append(
-                RowError(SHEET_LIST, i + 1, "ID", _("baris tanpa ID di atas pemilih pertama"))
+                RowError(i + 1, "ID", _("baris tanpa ID di atas pemilih pertama"), sheet=SHEET_LIST)
             )
     ids = []
     for _line, raw_id, _row, _fix in groups:
@@ -657,18 +639,20 @@ def plan_upload(
         if not (s.isdigit() and s.isascii() and len(s) < 19) or int(s) not in voters:
             out.errors.append(
                 RowError(
-                    SHEET_LIST,
                     line,
                     "ID",
                     _("pemilih %(id)s tidak ada di daftar TPS %(tps)s")
                     % {"id": s, "tps": tps.code},
+                    sheet=SHEET_LIST,
                 )
             )
             continue
         h = voters[int(s)]
         if h.voter.pk in seen:
             out.errors.append(
-                RowError(SHEET_LIST, line, "ID", _("pemilih %(id)s tertulis dua kali") % {"id": s})
+                RowError(
+                    line, "ID", _("pemilih %(id)s tertulis dua kali") % {"id": s}, sheet=SHEET_LIST
+                )
             )
             continue
         seen.add(h.voter.pk)
@@ -683,7 +667,7 @@ def plan_upload(
                 keterangan = cell_text(keterangan) or cell(fix, "keterangan")
             mark = parse_mark(keterangan)
         except ValueError as exc:
-            out.errors.append(RowError(SHEET_LIST, line, LABELS["keterangan"], _reason(exc)))
+            out.errors.append(RowError(line, LABELS["keterangan"], _reason(exc), sheet=SHEET_LIST))
             continue
         raws: dict[str, Any] = {}
         for name in FIELDS:
@@ -700,7 +684,7 @@ def plan_upload(
         what, detail = row_result(h, mark, cells)
         if what == "error":
             name, reason = detail
-            out.errors.append(RowError(SHEET_LIST, line, LABELS[name], reason))
+            out.errors.append(RowError(line, LABELS[name], reason, sheet=SHEET_LIST))
         elif what == "skip":
             if mark is not None:
                 out.unchanged += 1
@@ -753,7 +737,6 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
             else:
                 out.errors.append(
                     RowError(
-                        SHEET_NEW,
                         line,
                         "ID",
                         _(
@@ -761,6 +744,7 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
                             "pemilih baru"
                         )
                         % {"id": raw_id},
+                        sheet=SHEET_NEW,
                     )
                 )
             continue
@@ -771,7 +755,7 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
         ]
         if missing:
             out.errors.append(
-                RowError(SHEET_NEW, line, missing[0], _("wajib diisi untuk pemilih baru"))
+                RowError(line, missing[0], _("wajib diisi untuk pemilih baru"), sheet=SHEET_NEW)
             )
             continue
         raws = {name: values.get(name, "") for name in NEW_FIELDS}
@@ -785,7 +769,10 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
         if nik in seen:
             out.errors.append(
                 RowError(
-                    SHEET_NEW, line, "NIK", _("NIK sama dengan baris %(n)s") % {"n": seen[nik]}
+                    line,
+                    "NIK",
+                    _("NIK sama dengan baris %(n)s") % {"n": seen[nik]},
+                    sheet=SHEET_NEW,
                 )
             )
             continue
@@ -807,7 +794,7 @@ def _plan_new(tps: Area, rows: list[list], out: Outcome, now: dt.datetime) -> li
                     "%(sheet)s"
                 )
             ) % {"id": v.pk, "sheet": SHEET_LIST}
-            out.errors.append(RowError(SHEET_NEW, line, "NIK", reason))
+            out.errors.append(RowError(line, "NIK", reason, sheet=SHEET_NEW))
             continue
         note = (
             _note(cell_text(row[cols["keterangan"]]))
@@ -859,7 +846,7 @@ def apply_events(
                 )
             for p, r in zip(pending, results, strict=True):
                 if r["status"] == "rejected":
-                    out.errors.append(RowError(p.sheet, p.row, p.column, r["error"]))
+                    out.errors.append(RowError(p.row, p.column, r["error"], sheet=p.sheet))
                 elif r["status"] == "accepted":
                     out.applied[p.kind] += 1
                 else:
@@ -951,7 +938,7 @@ def entry_new_voter(*, tps: Area, user: User, data: dict[str, Any]) -> Outcome:
     pending = _plan_new(tps, [header, [data.get(k, "") for k in NEW_FIELDS]], out, timezone.now())
     if out.errors:
         e = out.errors[0]
-        raise PaperError(f"{e.column}: {e.reason}" if e.column else e.reason)
+        raise PaperError(f"{e.column}: {e.message}" if e.column else e.message)
     return _apply_entry(tps, user, pending, out, target=tps.code, outcome="B")
 
 
@@ -962,7 +949,7 @@ def _apply_entry(
     changed anything (`outcome`: what was typed, S, U, a TMS code or B)."""
     apply_events(tps=tps, user=user, pending=pending, out=out, source=SOURCE_ENTRI)
     if out.errors:
-        raise PaperError(out.errors[0].reason)
+        raise PaperError(out.errors[0].message)
     if out.total:
         audit(
             user=user,

@@ -80,9 +80,9 @@ def _blank(row: list) -> bool:
 
 
 def header_key(cell) -> str:
-    """The column name a header cell stands for: `Tanggal Lahir`, `tanggal-lahir` and
-    `TANGGAL_LAHIR` are all `tanggal_lahir`."""
-    return "_".join(cell_text(cell).lower().replace("-", " ").split())
+    """The column name a header cell stands for: `Tanggal Lahir`, `tanggal-lahir`,
+    `TANGGAL_LAHIR` and `tanggal_ lahir` are all `tanggal_lahir`."""
+    return "_".join(cell_text(cell).lower().replace("-", " ").replace("_", " ").split())
 
 
 def match_header(header: list) -> tuple[dict[str, int], list[str]]:
@@ -103,18 +103,21 @@ def match_header(header: list) -> tuple[dict[str, int], list[str]]:
 
 @dataclass(frozen=True)
 class RowError:
-    """One thing wrong in one row of an uploaded table."""
+    """One thing wrong in one row of an uploaded table (of one of its sheets, when it has
+    several: the Model A workbook)."""
 
     row: int  # as the spreadsheet shows it: the header is row 1
     column: str
     message: str
+    sheet: str = ""
 
     def __str__(self) -> str:
-        return _("Baris %(row)s, kolom %(column)s: %(reason)s") % {
+        text = _("Baris %(row)s, kolom %(column)s: %(reason)s") % {
             "row": self.row,
             "column": self.column,
             "reason": self.message,
         }
+        return f"{self.sheet}, {text}" if self.sheet else text
 
 
 def by_row(errors: Iterable[RowError]) -> list[tuple[int, list[RowError]]]:

@@ -23,9 +23,15 @@ def test_a_csv_is_split_on_the_separator_its_first_line_uses_most():
 
 def test_header_cells_name_columns_whatever_their_case_spaces_and_hyphens():
     columns, twice = tabular.match_header(
-        [" Tanggal  Lahir ", "KODE-WILAYAH", "", "nik", "NIK", 2024.0]
+        [" Tanggal  Lahir ", "KODE-WILAYAH", "", "nik", "NIK", 2024.0, "jenis_ kelamin"]
     )
-    assert columns == {"tanggal_lahir": 0, "kode_wilayah": 1, "nik": 3, "2024": 5}
+    assert columns == {
+        "tanggal_lahir": 0,
+        "kode_wilayah": 1,
+        "nik": 3,
+        "2024": 5,
+        "jenis_kelamin": 6,
+    }
     assert twice == ["nik"]
 
 
@@ -40,3 +46,8 @@ def test_one_line_per_bad_row_in_row_order():
         "Baris 9, kolom nik: harus 16 angka; kolom rt: lebih dari 3 karakter",
     ]
     assert [row for row, _es in tabular.by_row(errors)] == [4, 9]
+
+
+def test_a_row_error_of_a_workbook_with_several_sheets_names_its_sheet():
+    error = RowError(12, "NIK", "harus 16 angka", sheet="Model A-Daftar Pemilih")
+    assert str(error) == "Model A-Daftar Pemilih, Baris 12, kolom NIK: harus 16 angka"
