@@ -17,7 +17,7 @@ from coklit import figures
 from coklit.clock import Clock
 from coklit.dashboard_sql import grouped_figures
 from coklit.models import FIGURE_FIELDS, TMS_REASONS, Pleno, TpsFigures, Voter
-from coklit.plenos import current_stage
+from coklit.plenos import pleno_stage
 from kpu.models import Area, Role, User
 
 # The TpsFigures column that holds each level's code, and the one that groups its children.
@@ -188,7 +188,7 @@ def children_rows(
 def _pleno_states(area: Area, rows: list[ChildRow], clock: Clock) -> None:
     """Each child's own pleno (state, days at it) and, for a regency's districts, how many of
     their villages have held theirs: two queries whatever the size (SPEC 7 "Bottlenecks")."""
-    stage = current_stage(area)
+    stage = pleno_stage(area)
     labels = {state: str(label) for state, label in Pleno.State.choices}
     own = {
         code: (state, since)
@@ -220,7 +220,7 @@ def _pleno_states(area: Area, rows: list[ChildRow], clock: Clock) -> None:
 def village_pleno(*, village: Area) -> Pleno | None:
     """The village's pleno of the current stage: its state and since when (None: not acted on)."""
     return (
-        Pleno.objects.filter(stage=current_stage(village), area=village)
+        Pleno.objects.filter(stage=pleno_stage(village), area=village)
         .only("area_id", "state", "state_since", "stage", "ba_number")
         .first()
     )

@@ -108,7 +108,7 @@ def seed_second_stage(*, regency: Area, seed: int = 1, days_into: int = 3, log=p
     pemilihan = Pemilihan.objects.get(regency=regency)
     year = pemilihan.coklit_start.year
     now = timezone.now()
-    if plenos.current_stage(regency) == plenos.Stage.DPHP:
+    if plenos.pleno_stage(regency) == plenos.Stage.DPHP:
         result = seed_progress(regency=regency, share=1.0, seed=seed)
         log(f"Coklit completed: {result.get('sent', 0)} more field results.")
         districts = list(Area.objects.filter(parent=regency).order_by("code"))

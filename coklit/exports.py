@@ -63,16 +63,10 @@ STAGES = {
 ORDER = tuple(STAGES)
 
 
-def current_list(*, area: Area) -> str:
-    """The list of the regency's current stage (`tanggapan.list_stage`, the one place that
-    decides it): every recap, list and title reads the stage through here."""
-    return tanggapan.list_stage(area)
-
-
 def stage_list_name(*, area: Area, tahap: str | None = None) -> str:
     """The short name of the list an export shows (`DPHP`, `DPS`, `DPSHP`, `DPT`): the stage
     asked for (`?tahap=`) when it is one, else the regency's current stage."""
-    key = tahap if tahap in STAGES else current_list(area=area)
+    key = tahap if tahap in STAGES else tanggapan.current_list(area)
     return STAGES[key][0]
 
 
@@ -442,7 +436,7 @@ def rekap_for(
     `children` from the pleno's snapshot, `day` and `as_of` of its hold, `list_name` the list
     that pleno recapped."""
     if children is None:
-        current = current_list(area=area)
+        current = tanggapan.current_list(area)
         if current != "dphp":
             return second_stage_rekap_for(area=area, paper=paper)
         list_name = list_name or STAGES[current][0]
@@ -698,7 +692,7 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
     StageNotReached. Once the DPS is established, the DPHP and the DPS are the DPS as the KPU's
     pleno established it (its snapshot, whatever changed after); the DPSHP and the DPT are the
     list now (SPEC 8b, 9)."""
-    current = current_list(area=area)
+    current = tanggapan.current_list(area)
     key = tahap if tahap in STAGES else current
     if key not in _reached(current):
         raise StageNotReached(key)

@@ -375,9 +375,10 @@ def _refusal(action: str, area: Area) -> str:
 # --- stages ---------------------------------------------------------------------------------------
 
 
-def current_stage(area: Area | str) -> str:
+def pleno_stage(area: Area | str) -> str:
     """The stage whose plenos `hold` and `return` act on: DPHP until the KPU establishes the
-    DPS (its DPHP pleno held), then DPSHP (SPEC 8b: the same three plenos into the DPT)."""
+    DPS (its DPHP pleno held), then DPSHP (SPEC 8b: the same three plenos into the DPT). The
+    list the documents show is another question: `tanggapan.current_list`."""
     code = area if isinstance(area, str) else area.code
     regency = ".".join(code.split(".")[:2])
     established = Pleno.objects.filter(stage=Stage.DPHP, area_id=regency, state=SUDAH).exists()
@@ -470,7 +471,7 @@ def lock_messages(
     codes = sorted(set(village_codes))
     if not codes:
         return {}
-    stage = current_stage(codes[0])
+    stage = pleno_stage(codes[0])
     if lock:
         _share_lock(stage, codes, lock)
     parents = {c.rsplit(".", 1)[0] for c in codes}
@@ -702,7 +703,7 @@ def _start(
         raise Refused(_refusal(action, area))
     expected = _check_expected(expected)
     if stage is None:
-        stage = reopen_stage(area.regency_code) if action == "reopen" else current_stage(area)
+        stage = reopen_stage(area.regency_code) if action == "reopen" else pleno_stage(area)
     return transition, stage, expected
 
 
@@ -899,7 +900,7 @@ def done_message(action: str, area: Area, pleno: Pleno) -> str:
 
 def pleno_for(*, area: Area, stage: str | None = None) -> Pleno:
     """The area's pleno of the stage (its current one by default); unsaved `belum` if none."""
-    stage = stage or current_stage(area)
+    stage = stage or pleno_stage(area)
     return Pleno.objects.filter(stage=stage, area=area).first() or Pleno(
         stage=stage, area=area, level=area.level, state=BELUM
     )
@@ -942,7 +943,7 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
 
     `stage`: another stage than the current one, shown as it stands (after the DPS, the first
     stage's plenos stay readable); hold and return act on the current stage only."""
-    current = current_stage(area)
+    current = pleno_stage(area)
     stage = stage or current
     codes = [area.regency_code, area.code]
     if area.level == Area.Level.VILLAGE:
@@ -1009,7 +1010,7 @@ def village_panel(*, user: User, village: Area, figures=None) -> dict:
     """The pleno panel of a village page (a few queries): the pleno, days at its state, what
     holding it needs, the user's actions, the lock and, when returned, why, by whom and when.
     `figures`: the village's live sums, when the caller read them already."""
-    stage = current_stage(village)
+    stage = pleno_stage(village)
     # The district's and the regency's too: a return is possible only before their plenos.
     rows = _select_rows(stage, [village.regency_code, village.parent_id, village.code], lock=False)
     ctx = Context(area=village, stage=stage, rows=rows, figures=figures)
@@ -1054,7 +1055,7 @@ class InboxRow:
 def inbox_rows(*, area: Area, stage: str | None = None) -> list[InboxRow]:
     """The plenos of the area's children (PPK: its villages; KPU: its districts), held ones first
     and oldest first, with days at their state. Two queries whatever the size."""
-    stage = stage or current_stage(area)
+    stage = stage or pleno_stage(area)
     children = list(
         Area.objects.filter(parent=area).order_by("code").values_list("code", "level", "name")
     )
@@ -1087,7 +1088,7 @@ def inbox_rows(*, area: Area, stage: str | None = None) -> list[InboxRow]:
 
 def state_counts(*, area: Area, stage: str | None = None) -> dict[str, int]:
     """How many of the area's children are at each state (children without a row: belum)."""
-    stage = stage or current_stage(area)
+    stage = stage or pleno_stage(area)
     counts = dict(
         Pleno.objects.filter(stage=stage, area__parent=area)
         .values_list("state")

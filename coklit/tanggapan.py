@@ -74,7 +74,7 @@ def village_stage(village: Area | str) -> str:
     (into the DPSHP) once the DPS is established."""
     return (
         Tanggapan.Stage.DPSHP
-        if plenos.current_stage(village) == Pleno.Stage.DPSHP
+        if plenos.pleno_stage(village) == Pleno.Stage.DPSHP
         else Tanggapan.Stage.DPHP
     )
 
@@ -213,9 +213,13 @@ def regency_stage(regency_code: str) -> RegencyStage | None:
 STAGE_LIST = {"coklit": "dphp", "dps": "dps", "tanggapan": "dps", "dpshp": "dpshp", "dpt": "dpt"}
 
 
-def list_stage(area: Area) -> str:
-    """`dphp`, `dps`, `dpshp` or `dpt`: the list of the regency's current stage. The one place
-    that decides it: the stage bar, the exports' names and the recaps read it from here."""
+def current_list(area: Area) -> str:
+    """`dphp`, `dps`, `dpshp` or `dpt`: the list the regency's current stage shows. The one
+    place that decides it: the stage bar, the exports' names and the recaps read it from here.
+
+    Not the same question as `plenos.pleno_stage` (which plenos `hold` and `return` act on:
+    `dphp` or `dpshp`), though both turn on one fact, the KPU's DPHP pleno held: the list also
+    follows the response period (the DPS while it is posted, the DPSHP after)."""
     stage = regency_stage(area.regency_code)
     return stage.list_key if stage else "dphp"
 
@@ -226,7 +230,7 @@ RECAP_LIST = {"dphp": "dphp", "dps": "dpshp", "dpshp": "dpshp", "dpt": "dpt"}
 
 
 def recap_list(area: Area) -> str:
-    return RECAP_LIST[list_stage(area)]
+    return RECAP_LIST[current_list(area)]
 
 
 # --- recording -------------------------------------------------------------------------------

@@ -211,9 +211,24 @@ def test_after_the_period_the_current_list_is_the_dpshp(second, login):
     Pemilihan.objects.update(
         tanggapan_start=today - dt.timedelta(days=12), tanggapan_end=today - dt.timedelta(days=2)
     )
-    assert svc.list_stage(second.village) == "dpshp"
+    assert svc.current_list(second.village) == "dpshp"
     wb = workbook(login(second.pps), "/wilayah/62.71.01.1001.001/dps.xlsx")
     assert wb["TPS 001"].cell(1, 1).value == "DAFTAR PEMILIH SEMENTARA HASIL PERBAIKAN (DPSHP)"
+
+
+def test_the_plenos_stage_and_the_list_shown_answer_two_questions(second):
+    # Both turn on the KPU's DPHP pleno; only the list follows the response period as well.
+    def both():
+        return plenos.pleno_stage(second.village), svc.current_list(second.village)
+
+    assert both() == ("dpshp", "dps")
+    today = timezone.localdate()
+    Pemilihan.objects.update(
+        tanggapan_start=today - dt.timedelta(days=12), tanggapan_end=today - dt.timedelta(days=2)
+    )
+    assert both() == ("dpshp", "dpshp")
+    _establish_dpt(second)
+    assert both() == ("dpshp", "dpt")
 
 
 def test_a_list_of_a_stage_not_reached_is_404(second, login):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from coklit import plenos
 from coklit.models import Pleno, Tanggapan
-from coklit.tanggapan import list_stage, pending_inbox, recap_list, regency_stage
+from coklit.tanggapan import current_list, pending_inbox, recap_list, regency_stage
 from kpu.models import Area, Pemilihan
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def test_the_second_stage_demo_gives_every_role_its_next_step():
     text = out.getvalue()
     assert "DPS established 3 days ago" in text and "bawaslu-62.71.01.1001" in text
     regency = Area.objects.get(code="62.71")
-    assert plenos.current_stage(regency) == "dpshp"
+    assert plenos.pleno_stage(regency) == "dpshp"
     assert regency_stage("62.71").key == "tanggapan"
     p = Pemilihan.objects.get()
     assert p.coklit_end < p.tanggapan_start <= p.today() <= p.tanggapan_end
@@ -33,7 +33,7 @@ def test_the_second_stage_demo_gives_every_role_its_next_step():
     inbox = pending_inbox(village=Area.objects.get(code="62.71.01.1001"))
     assert inbox[0].days == 2 and inbox[-1].days == 0
     # The exports name the stage: the DPS while it is posted, the recap of the DPSHP.
-    assert list_stage(regency) == "dps" and recap_list(regency) == "dpshp"
+    assert current_list(regency) == "dps" and recap_list(regency) == "dpshp"
     assert (
         Tanggapan.objects.filter(recorded_by__username="bawaslu-62.71.01.1001")
         .exclude(state="pending")

@@ -451,7 +451,7 @@ def _dps_established(world, n=2):
 
 def test_after_the_dps_coklit_is_closed_but_responses_change_the_list(world, login):
     voters = _dps_established(world)
-    assert plenos.current_stage(world.village) == "dpshp"
+    assert plenos.pleno_stage(world.village) == "dpshp"
     [result] = (
         Device(world.pantarlih).sync([event(voters[0], "TMS", tms_reason=4)]).json()["results"]
     )
