@@ -149,3 +149,21 @@ def set_pleno(area, state="sudah", *, stage="dphp", days_ago=0, **kw) -> Pleno:
 def hold_all(areas, **kw) -> None:
     for area in areas:
         set_pleno(area, **kw)
+
+
+def hold_stage(
+    world, *, stage="dphp", pps="1/BA/PPS", ppk="1/BA/PPK", kpu="1/BA/KPU", sk="1/SK"
+) -> None:
+    """A stage's plenos held up the chain of Pahandut: its PPS, its PPK and the KPU (not when
+    `kpu` is None) through the real service, the other villages and districts set straight to
+    held."""
+    from coklit import plenos
+
+    plenos.pleno_hold(area=world.village, by=world.pps, ba_number=pps)
+    for village in world.district.children.exclude(code=world.village.code):
+        set_pleno(village, "sudah", stage=stage)
+    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number=ppk)
+    for district in world.regency.children.exclude(code=world.district.code):
+        set_pleno(district, "sudah", stage=stage)
+    if kpu is not None:
+        plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number=kpu, sk_number=sk)
