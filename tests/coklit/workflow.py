@@ -11,25 +11,15 @@ from django.utils import timezone
 from coklit import figures
 from coklit.models import CoklitEvent, Pleno, Voter
 from coklit.services import _copy
+from tests.coklit.dashboard_support import voter_fields
 
 _nik = itertools.count(1)
 
 
 def make_voter(tps, **kw) -> Voter:
     """A voter of the starting list (Model A), counted in the figures."""
-    n = next(_nik)
-    defaults = dict(
-        tps=tps,
-        village=tps.parent,
-        nkk=f"62710101{n:08d}",
-        nik=f"62710141{n:08d}",
-        nama=f"Pemilih {n}",
-        tanggal_lahir=dt.date(1990, 1, 1),
-        jenis_kelamin="P" if n % 2 else "L",
-        status_kawin="B",
-    )
     with transaction.atomic():
-        v = Voter.objects.create(**defaults | kw)
+        v = Voter.objects.create(**voter_fields(tps, next(_nik)) | kw)
         figures.apply(figures.delta([], [v]))
     return v
 
