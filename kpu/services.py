@@ -92,7 +92,10 @@ def user_create(
     by: User | None = None,
     must_change_password: bool = False,
 ) -> User:
-    """Create an account with one role in one area of the level that role works at.
+    """Create an account with one role in one area of the level that role works at: the
+    operator's way (add_user), with its own checks; the account pages and the roster import
+    check through `account_problems`. All three build and log the account alike
+    (`_new_account`, `_audit_created`).
 
     Any plain ASCII username (SPEC 5: this is the operator's command, not the account pages,
     so a role's prefix is no refusal here). `must_change_password` for a generated one."""
@@ -119,22 +122,18 @@ def user_create(
         ) from None
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"Nama pengguna '{username}' sudah dipakai.")
-    first, _, last = full_name.partition(" ")
-    user = User(
+    user = _new_account(
         username=username,
         role=role,
         area=area,
-        first_name=first,
-        last_name=last,
+        full_name=full_name,
         phone=phone,
+        # The operator's own password at the full cost; none is an unusable one.
+        password_hash=make_password(password or None),
         must_change_password=must_change_password,
     )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
     user.save()
-    audit(user=by, action="user_create", area_code=area.code, target=username, role_given=role)
+    _audit_created(user, by=by, via="add_user")
     return user
 
 
@@ -196,6 +195,43 @@ def normalize_phone(value) -> str:
 def _split_name(full_name: str) -> tuple[str, str]:
     first, _sep, last = " ".join(full_name.split()).partition(" ")
     return first[:150], last[:150]
+
+
+def _new_account(
+    *,
+    username: str,
+    role: str,
+    area: Area,
+    full_name: str,
+    phone: str,
+    password_hash: str,
+    must_change_password: bool,
+) -> User:
+    """An account as every way of making one builds it (add_user, the account form, the
+    roster import), not yet saved: each checks what it must first."""
+    first, last = _split_name(full_name)
+    return User(
+        username=username,
+        role=role,
+        area=area,
+        first_name=first,
+        last_name=last,
+        phone=phone,
+        password=password_hash,
+        must_change_password=must_change_password,
+    )
+
+
+def _audit_created(user: User, *, by: User | None, via: str) -> None:
+    audit(
+        user=by,
+        action="user_create",
+        area_code=user.area_id,
+        target=user.username,
+        role_given=user.role,
+        name=user.get_full_name(),
+        via=via,
+    )
 
 
 def generated_username(role: str, area_code: str, taken: set[str]) -> str:
@@ -520,16 +556,14 @@ def _create_accounts(
     taken |= {u.lower() for *_rest, u in plans if u}
     created = []
     for full_name, role, area, phone, username in plans:
-        first, last = _split_name(full_name)
         password = generate_password()
-        user = User(
+        user = _new_account(
             username=username or generated_username(role, area.code, taken),
             role=role,
             area=area,
-            first_name=first,
-            last_name=last,
+            full_name=full_name,
             phone=phone,
-            password=_hash_generated_password(password),
+            password_hash=_hash_generated_password(password),
             must_change_password=True,
         )
         created.append((user, password))
@@ -541,15 +575,7 @@ def _create_accounts(
             _("Nama pengguna yang sama baru saja dibuat orang lain; unggah atau simpan lagi.")
         ) from None
     for user, _pw in created:
-        audit(
-            user=by,
-            action="user_create",
-            area_code=user.area_id,
-            target=user.username,
-            role_given=user.role,
-            name=user.get_full_name(),
-            via=via,
-        )
+        _audit_created(user, by=by, via=via)
     return created, []
 
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kpu.models import DeviceToken, User, hash_token
+from kpu.models import AuditEntry, DeviceToken, User, hash_token
 from kpu.scoping import in_scope
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,19 @@ def test_add_user_gives_one_role_in_one_area(world, capsys):
         and user.check_password("rahasia-123")
     )
     assert "Kelurahan Panarung" in capsys.readouterr().out
+
+
+def test_add_user_builds_and_logs_the_account_as_the_account_pages_do(world, capsys):
+    call_command(
+        "add_user", "pantarlih-x", role="pantarlih", area="62.71.01.1002.001", name="Ani  Wati"
+    )
+    user = User.objects.get(username="pantarlih-x")
+    assert (user.first_name, user.last_name, user.must_change_password) == ("Ani", "Wati", True)
+    password = capsys.readouterr().out.split("One-time password: ")[1].split()[0]
+    assert user.check_password(password)
+    entry = AuditEntry.objects.get(action="user_create", target="pantarlih-x")
+    assert entry.user is None and entry.area_code == "62.71.01.1002.001"
+    assert (entry.data["name"], entry.data["via"]) == ("Ani Wati", "add_user")
 
 
 def test_add_user_refuses_a_role_at_the_wrong_level(world):
