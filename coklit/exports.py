@@ -1239,8 +1239,11 @@ def change_sheet_since(
     fields = (*_CHANGE_FIELDS, "status")
     names = [("id" if f == "pk" else f) for f in fields]
 
+    event_id = Voter._meta.get_field("outcome_event").target_field.to_python  # SQLite: text
+
     def as_fields(r) -> tuple:
-        return tuple(_date(r[c[f]]) if f == "tanggal_lahir" else r[c[f]] for f in names)
+        typed = {"tanggal_lahir": _date, "outcome_event_id": event_id}
+        return tuple(typed.get(f, lambda v: v)(r[c[f]]) for f in names)
 
     now = {r[c["id"]]: as_fields(r) for r in changed if r[c["list_tps"]] == code}
     was_here = {r[c["id"]] for r in changed if r[c["was_tps"]] == code}
