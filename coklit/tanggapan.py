@@ -37,7 +37,7 @@ from coklit.models import (
 )
 from coklit.voter_fields import CHANGEABLE, clean_changes, clean_new_voter
 from kpu.lookups import code_below
-from kpu.models import Area, Pemilihan, Role, User, audit
+from kpu.models import Area, Pemilihan, Role, User, audit, mask_personal
 from kpu.scoping import can_act, in_scope
 from kpu.services import DomainError
 
@@ -264,7 +264,10 @@ def _text(value, name: str, *, limit: int = MAX_TEXT) -> str:
         raise Invalid(_("%(name)s paling panjang %(n)s karakter.") % {"name": name, "n": limit})
     if "\x00" in value:
         raise Invalid(_("%(name)s berisi karakter yang tidak sah.") % {"name": name})
-    return value
+    # A NIK typed into a note, the evidence or an answer is stored masked, as the audit log
+    # stores it: the supervisor reads every response of its area (SPEC 2, 10). The person's
+    # own NIK goes in the `nik` field, kept whole for the list and shown masked.
+    return mask_personal(value)
 
 
 def _int(value, name: str) -> int | None:
