@@ -335,7 +335,8 @@ def tanggapan_record(
     if kind not in Tanggapan.Kind.values:
         raise Invalid(_("Pilih jenis tanggapan."))
     if kind == Tanggapan.Kind.PROSEDUR and source != Tanggapan.Source.SARAN:
-        raise Invalid(_("Jenis prosedur hanya untuk saran perbaikan Bawaslu/Panwaslu."))
+        # A role in scope that may not give this kind (SPEC 8: 403), not a bad field.
+        raise Refused(_("Jenis prosedur hanya untuk saran perbaikan Bawaslu/Panwaslu."))
     fields = {k: v for k, v in (fields or {}).items() if k in CHANGEABLE and v not in (None, "")}
     item = Tanggapan(
         village=village,
@@ -399,6 +400,17 @@ def tanggapan_record(
         item.new_voter = {
             k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()
         }
+        # The sync refuses a second voter with a NIK already on the TPS's list: refused now,
+        # not left pending for a PPS who could never accept it.
+        listed = Voter.objects.filter(tps=item.tps, nik=data.get("nik")).first()
+        if listed is not None:
+            raise Invalid(
+                _(
+                    "NIK ini sudah terdaftar di %(tps)s atas nama %(name)s (#%(pk)s): bila "
+                    "datanya salah, catat sebagai data salah."
+                )
+                % {"tps": item.tps.title, "name": listed.nama, "pk": listed.pk}
+            )
     # Late: after the period of the posted DPS (a saran during coklit answers no period).
     period = period_for(village) if stage == Tanggapan.Stage.DPSHP else None
     item.late = bool(period and period.over)
