@@ -291,13 +291,18 @@ def dis_columns(*, area: Area, list_name: str = "DPHP") -> list[Column]:
     )
 
 
-def rekap_values(figs: dict[str, int]) -> dict[str, int | float]:
-    """Every figure of a recap row from the counters, derived ones included (`figures.derive`,
-    plus the sum of the eight TMS codes of the forms)."""
-    f = figures.derive(figs)
+def _with_tms18(f: dict) -> dict:
+    """`f` with `tms18_l|p|lp`: the sum of the eight TMS codes of the forms (9 stands apart)."""
     for s in ("l", "p"):
         f[f"tms18_{s}"] = sum(f[f"vtms_{r}_{s}"] for r in FORM_TMS_REASONS)
     f["tms18_lp"] = f["tms18_l"] + f["tms18_p"]
+    return f
+
+
+def rekap_values(figs: dict[str, int]) -> dict[str, int | float]:
+    """Every figure of a recap row from the counters, derived ones included (`figures.derive`,
+    plus the sum of the eight TMS codes of the forms)."""
+    f = _with_tms18(figures.derive(figs))
     # A fraction for Excel's 0.0% format; rounded down first, so 99.96% never shows as 100%.
     f["ratio"] = f["percent"] / 100
     return f
@@ -420,6 +425,55 @@ def _level_word(area: Area) -> str:
     return _LEVEL_WORD.get(area.level, "")
 
 
+def _tms_and_disabilities(
+    area: Area, children, total, *, list_name: str, since_dps: bool = False
+) -> list[Table]:
+    """The recap's TMS per reason and its disabilities sheets, alike in both stages (the
+    second's TMS are those since the DPS)."""
+    since = " sejak DPS" if since_dps else ""
+    return [
+        _table(
+            "TMS",
+            f"Rincian Pemilih Tidak Memenuhi Syarat (TMS){since} per Alasan",
+            tms_columns(area=area),
+            children,
+            total,
+            TMS_NOTES,
+        ),
+        _table(
+            "Disabilitas",
+            f"Pemilih Penyandang Disabilitas dan Belum Memiliki KTP-el dalam {list_name}",
+            dis_columns(area=area, list_name=list_name),
+            children,
+            total,
+            [
+                "Disabilitas: fisik, intelektual, mental, sensorik wicara, sensorik rungu, "
+                "sensorik netra; seorang pemilih dapat memiliki lebih dari satu."
+            ],
+        ),
+    ]
+
+
+def _pleno_rekap(area, pemilihan, day, list_name, tables, *, as_of, paper) -> Rekap:
+    """A pleno recap of either stage around its tables: the form, title, heading, time and
+    signature of the list it recaps."""
+    full = stage_full_name(list_name)
+    return Rekap(
+        area=area,
+        pemilihan=pemilihan,
+        day=day,
+        form=f"Model A-Rekap {list_name}",
+        title=f"REKAPITULASI {full.upper()} ({list_name})",
+        subtitle=f"TINGKAT {_level_word(area)}",
+        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
+        as_of=as_of or waktu(timezone.now(), pemilihan),
+        tables=tables,
+        signature=signature_for(area=area, day=day, pemilihan=pemilihan),
+        list_name=list_name,
+        paper=paper_of(paper),
+    )
+
+
 def rekap_for(
     *,
     area: Area,
@@ -449,7 +503,6 @@ def rekap_for(
         for k in (*FIGURE_FIELDS, "tps_count", "villages"):
             raw[k] += int(values.get(k) or 0)
     total = rekap_values(raw) | {"code": None, "name": "JUMLAH", "villages": raw["villages"]}
-    full = stage_full_name(list_name)
     tables = [
         _table(
             "Rekap",
@@ -464,40 +517,9 @@ def rekap_for(
                 "verifikasi belum mengubah angka mana pun.",
             ],
         ),
-        _table(
-            "TMS",
-            "Rincian Pemilih Tidak Memenuhi Syarat (TMS) per Alasan",
-            tms_columns(area=area),
-            children,
-            total,
-            TMS_NOTES,
-        ),
-        _table(
-            "Disabilitas",
-            f"Pemilih Penyandang Disabilitas dan Belum Memiliki KTP-el dalam {list_name}",
-            dis_columns(area=area, list_name=list_name),
-            children,
-            total,
-            [
-                "Disabilitas: fisik, intelektual, mental, sensorik wicara, sensorik rungu, "
-                "sensorik netra; seorang pemilih dapat memiliki lebih dari satu."
-            ],
-        ),
+        *_tms_and_disabilities(area, children, total, list_name=list_name),
     ]
-    return Rekap(
-        area=area,
-        pemilihan=pemilihan,
-        day=day,
-        form=f"Model A-Rekap {list_name}",
-        title=f"REKAPITULASI {full.upper()} ({list_name})",
-        subtitle=f"TINGKAT {_level_word(area)}",
-        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
-        as_of=as_of or waktu(timezone.now(), pemilihan),
-        tables=tables,
-        signature=signature_for(area=area, day=day, pemilihan=pemilihan),
-        list_name=list_name,
-        paper=paper_of(paper),
-    )
+    return _pleno_rekap(area, pemilihan, day, list_name, tables, as_of=as_of, paper=paper)
 
 
 # --- The DPS list.
@@ -1268,15 +1290,11 @@ def second_stage_rekap_for(
     pemilihan = selectors.pemilihan_for(area=area)
     day = day or today_for(pemilihan)
     list_name = list_name or STAGES[tanggapan.recap_list(area)][0]
-    full = stage_full_name(list_name)
     rows, total = recap or tanggapan.second_stage_recap(area=area)
     villages = _village_counts(area)
 
     def values(f: dict, **extra) -> dict:
-        f = dict(f)
-        for s in ("l", "p"):
-            f[f"tms18_{s}"] = sum(f[f"vtms_{r}_{s}"] for r in FORM_TMS_REASONS)
-        f["tms18_lp"] = f["tms18_l"] + f["tms18_p"]
+        f = _with_tms18(dict(f))
         f["dphp_lp"] = f["dpshp_lp"]  # the disabilities sheet's list column
         return f | extra
 
@@ -1308,25 +1326,7 @@ def second_stage_rekap_for(
                 "diterima PPS; Baru termasuk pindahan antar-TPS.",
             ],
         ),
-        _table(
-            "TMS",
-            "Rincian Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS per Alasan",
-            tms_columns(area=area),
-            children,
-            total,
-            TMS_NOTES,
-        ),
-        _table(
-            "Disabilitas",
-            f"Pemilih Penyandang Disabilitas dan Belum Memiliki KTP-el dalam {list_name}",
-            dis_columns(area=area, list_name=list_name),
-            children,
-            total,
-            [
-                "Disabilitas: fisik, intelektual, mental, sensorik wicara, sensorik rungu, "
-                "sensorik netra; seorang pemilih dapat memiliki lebih dari satu."
-            ],
-        ),
+        *_tms_and_disabilities(area, children, total, list_name=list_name, since_dps=True),
         _table(
             "Tanggapan",
             f"Tanggapan Masyarakat dan Saran Perbaikan per Jenis per {child}",
@@ -1340,17 +1340,4 @@ def second_stage_rekap_for(
             ],
         ),
     ]
-    return Rekap(
-        area=area,
-        pemilihan=pemilihan,
-        day=day,
-        form=f"Model A-Rekap {list_name}",
-        title=f"REKAPITULASI {full.upper()} ({list_name})",
-        subtitle=f"TINGKAT {_level_word(area)}",
-        heading=([("Pemilihan", pemilihan.name)] if pemilihan else []) + _heading(area),
-        as_of=as_of or waktu(timezone.now(), pemilihan),
-        tables=tables,
-        signature=signature_for(area=area, day=day, pemilihan=pemilihan),
-        list_name=list_name,
-        paper=paper_of(paper),
-    )
+    return _pleno_rekap(area, pemilihan, day, list_name, tables, as_of=as_of, paper=paper)

@@ -512,21 +512,32 @@ def tanggapan_accept(*, tanggapan: Tanggapan, by: User, note: str = "") -> Tangg
             event=event, by=by, decision="approve", note=raw["note"], tanggapan=True
         )
         item.event = event
-    item.state = Tanggapan.State.ACCEPTED
+    return _answer(
+        item,
+        Tanggapan.State.ACCEPTED,
+        by=by,
+        note=note,
+        voter=item.voter_id or (item.event.voter_id if item.event else None),
+        event=str(item.event_id or ""),
+    )
+
+
+def _answer(item: Tanggapan, state: str, *, by: User, note: str, **logged) -> Tanggapan:
+    """The PPS's answer, accepted or rejected, kept on the response and in the audit log."""
+    item.state = state
     item.answer_note = note
     item.answered_by = by
     item.answered_at = timezone.now()
     item.save()
     audit(
         user=by,
-        action="tanggapan_accept",
+        action="tanggapan_accept" if state == Tanggapan.State.ACCEPTED else "tanggapan_reject",
         area_code=item.village_id,
         target=str(item.pk),
         note=note,
         kind=item.kind,
         source=item.source,
-        voter=item.voter_id or (item.event.voter_id if item.event else None),
-        event=str(item.event_id or ""),
+        **logged,
     )
     return item
 
@@ -538,22 +549,7 @@ def tanggapan_reject(*, tanggapan: Tanggapan, by: User, note: str) -> Tanggapan:
     note = _text(note, _("Alasan"))
     if not note:
         raise Invalid(_("Tulis alasan penolakan: pelapor dan pengawas membacanya."))
-    item = _lock_pending(tanggapan, by)
-    item.state = Tanggapan.State.REJECTED
-    item.answer_note = note
-    item.answered_by = by
-    item.answered_at = timezone.now()
-    item.save()
-    audit(
-        user=by,
-        action="tanggapan_reject",
-        area_code=item.village_id,
-        target=str(item.pk),
-        note=note,
-        kind=item.kind,
-        source=item.source,
-    )
-    return item
+    return _answer(_lock_pending(tanggapan, by), Tanggapan.State.REJECTED, by=by, note=note)
 
 
 # --- preconditions of the plenos -------------------------------------------------------------

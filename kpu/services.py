@@ -141,15 +141,23 @@ def token_issue(*, user: User, by: User | None = None) -> str:
     """A new bearer token for a pantarlih's device; returns the token, keeps only its hash."""
     if user.role != Role.PANTARLIH:
         raise DomainError("Token perangkat hanya untuk pantarlih.")
-    token, raw = DeviceToken.issue(user)
+    _token, raw = _issue_token(user, by=by)
+    return raw
+
+
+def _issue_token(account: User, *, by: User | None, **logged) -> tuple[DeviceToken, str]:
+    """A device token for the account, logged: issue_token's (the operator's) and the account
+    pages' pairing (device_pair) alike. Returns the row and the raw token, shown once."""
+    token, raw = DeviceToken.issue(account)
     audit(
         user=by,
         action="token_issue",
-        area_code=user.area_id,
-        target=user.username,
+        area_code=account.area_id,
+        target=account.username,
         prefix=token.prefix,
+        **logged,
     )
-    return raw
+    return token, raw
 
 
 # ---------------------------------------------------------------------------------------------
@@ -721,16 +729,7 @@ def device_pair(*, by: User, account: User, revoke_others: bool = True) -> tuple
     if not account.is_active:
         raise DomainError(_("Akun ini nonaktif; aktifkan dulu sebelum memasangkan perangkat."))
     revoked = _revoke_active_tokens(account) if revoke_others else []
-    token, raw = DeviceToken.issue(account)
-    audit(
-        user=by,
-        action="token_issue",
-        area_code=account.area_id,
-        target=account.username,
-        prefix=token.prefix,
-        tokens_revoked=revoked,
-    )
-    return token, raw
+    return _issue_token(account, by=by, tokens_revoked=revoked)
 
 
 @transaction.atomic

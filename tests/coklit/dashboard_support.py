@@ -27,23 +27,26 @@ def election(regency, *, days_before=10, days_after=19):
     return pemilihan
 
 
+def voter_fields(tps, i: int) -> dict:
+    """The `i`th made-up voter of the starting list of `tps` (NIK and NKK unique by `i`)."""
+    return dict(
+        tps=tps,
+        village=tps.parent,
+        nkk=f"62710101{i:08d}",
+        nik=f"62710141{i:08d}",
+        nama=f"Pemilih {i}",
+        tanggal_lahir=dt.date(1990, 1, 1),
+        jenis_kelamin="P" if i % 2 else "L",
+        status_kawin="B",
+    )
+
+
 def add_voters(tps, n=1, **kw):
     """`n` voters on the TPS's list, with the TPS's figures moved in the same transaction."""
     made = []
     with transaction.atomic():
         for _ in range(n):
-            i = next(_nik)
-            defaults = dict(
-                tps=tps,
-                village=tps.parent,
-                nkk=f"62710101{i:08d}",
-                nik=f"62710141{i:08d}",
-                nama=f"Pemilih {i}",
-                tanggal_lahir=dt.date(1990, 1, 1),
-                jenis_kelamin="P" if i % 2 else "L",
-                status_kawin="B",
-            )
-            made.append(Voter.objects.create(**defaults | kw))
+            made.append(Voter.objects.create(**voter_fields(tps, next(_nik)) | kw))
         figures.apply(figures.delta([], made))
     return made
 

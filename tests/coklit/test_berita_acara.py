@@ -8,7 +8,7 @@ from django.db import transaction
 from coklit import figures, plenos, snapshots
 from coklit.models import PlenoSnapshot, Voter
 from kpu.models import Area, Pemilihan
-from tests.coklit.workflow import complete_village, make_voter, record, set_pleno
+from tests.coklit.workflow import complete_village, hold_stage, make_voter, record, set_pleno
 
 ATTENDEES = "\n".join(
     [
@@ -323,13 +323,7 @@ def test_the_dpshp_ba_starts_from_the_dps_and_counts_the_accepted_responses(dps_
 
 def test_the_kpu_ba_of_the_second_stage_establishes_the_dpt(dps_established, login):
     world = dps_established
-    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="2/BA/PPS")
-    for village in world.district.children.exclude(code=world.village.code):
-        set_pleno(village, "sudah", stage="dpshp")
-    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="2/BA/PPK")
-    for district in world.regency.children.exclude(code=world.district.code):
-        set_pleno(district, "sudah", stage="dpshp")
-    plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="9/BA/KPU", sk_number="9/SK")
+    hold_stage(world, stage="dpshp", pps="2/BA/PPS", ppk="2/BA/PPK", kpu="9/BA/KPU", sk="9/SK")
     html = login(world.kpu).get(url(world.regency)).content.decode()
     assert "DAN PENETAPAN DAFTAR PEMILIH TETAP" in html
     assert "Daftar Pemilih Tetap (DPT) Kota Palangka Raya ditetapkan" in html and "9/SK" in html

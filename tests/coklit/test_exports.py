@@ -13,24 +13,12 @@ from coklit import figures, selectors, services
 from coklit.exports import children_figures_as_filed, tanggal
 from coklit.masking import mask_nik
 from coklit.models import FIGURE_FIELDS, TpsFigures, Voter
-from kpu.models import AuditEntry, Pemilihan
-from kpu.services import DomainError, pemilihan_create
+from kpu.models import AuditEntry
+from kpu.services import DomainError
 from tests.coklit.test_figures import make_voter
 from tests.coklit.workflow import set_pleno
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pemilihan(world) -> Pemilihan:
-    p, _ = pemilihan_create(
-        regency=world.regency,
-        name="Pemilihan Serentak 2026",
-        voting_day=dt.date(2026, 11, 27),
-        coklit_start=dt.date(2026, 6, 24),
-        coklit_end=dt.date(2026, 7, 24),
-    )
-    return p
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from kpu.models import Pemilihan
 from kpu.services import pemilihan_create
 from tests.coklit.conftest import Device, add_voters, event
 from tests.coklit.forms_support import sheet_table, workbook
-from tests.coklit.workflow import set_pleno
+from tests.coklit.workflow import hold_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +45,7 @@ def second(world):
     )
     voters = add_voters(world.tps1, 4)
     Device(world.pantarlih).statuses([event(v, "MS") for v in voters])
-    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="1/BA/PPS")
-    for village in world.district.children.exclude(code=world.village.code):
-        set_pleno(village, "sudah")
-    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="1/BA/PPK")
-    for district in world.regency.children.exclude(code=world.district.code):
-        set_pleno(district, "sudah")
-    plenos.pleno_hold(
-        area=world.regency, by=world.kpu, ba_number="7/BA/KPU", sk_number="8/PL.01.2-Kpt/2026"
-    )
+    hold_stage(world, kpu="7/BA/KPU", sk="8/PL.01.2-Kpt/2026")
     record = lambda **kw: svc.tanggapan_record(village=world.village, by=world.pps, **kw)  # noqa: E731
     for item in (
         record(kind="tms", voter_id=voters[0].pk, tms_reason=1, note="surat kematian"),
@@ -73,13 +65,7 @@ def second(world):
 
 
 def _establish_dpt(world):
-    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="2/BA/PPS")
-    for village in world.district.children.exclude(code=world.village.code):
-        set_pleno(village, "sudah", stage="dpshp")
-    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="2/BA/PPK")
-    for district in world.regency.children.exclude(code=world.district.code):
-        set_pleno(district, "sudah", stage="dpshp")
-    plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="9/BA/KPU", sk_number="9/SK")
+    hold_stage(world, stage="dpshp", pps="2/BA/PPS", ppk="2/BA/PPK", kpu="9/BA/KPU", sk="9/SK")
 
 
 def _names(ws):

@@ -16,7 +16,7 @@ from coklit.selectors import area_figures
 from kpu.models import AuditEntry, Pemilihan
 from kpu.services import DomainError, pemilihan_create
 from tests.coklit.conftest import Device, add_voters, event
-from tests.coklit.workflow import set_pleno
+from tests.coklit.workflow import hold_stage, set_pleno
 
 pytestmark = pytest.mark.django_db
 
@@ -439,13 +439,7 @@ def _dps_established(world, n=2):
     """Pahandut done and verified, every pleno of the DPHP stage held: the DPS established."""
     voters = add_voters(world.tps1, n)
     Device(world.pantarlih).statuses([event(v, "MS") for v in voters])
-    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="1/BA/PPS")
-    for village in world.district.children.exclude(code=world.village.code):
-        set_pleno(village, "sudah")
-    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="1/BA/PPK")
-    for district in world.regency.children.exclude(code=world.district.code):
-        set_pleno(district, "sudah")
-    plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="1/BA/KPU", sk_number="1/SK")
+    hold_stage(world)
     return voters
 
 
@@ -506,12 +500,7 @@ def test_the_dpshp_pleno_waits_for_every_response_then_locks(world):
 
 def test_the_kpu_establishes_the_dpt_in_the_second_stage(world):
     _dps_established(world)
-    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="2/BA/PPS")
-    for village in world.district.children.exclude(code=world.village.code):
-        set_pleno(village, "sudah", stage="dpshp")
-    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="2/BA/PPK")
-    for district in world.regency.children.exclude(code=world.district.code):
-        set_pleno(district, "sudah", stage="dpshp")
+    hold_stage(world, stage="dpshp", pps="2/BA/PPS", ppk="2/BA/PPK", kpu=None)
     with pytest.raises(plenos.BadField):
         plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="2/BA/KPU")
     dpt = plenos.pleno_hold(
@@ -537,15 +526,7 @@ def test_every_page_shows_the_regencys_stage_and_the_period(world, login):
     )
     client = login(world.pkd)
     assert _current_step(client.get(_url(world)).content.decode()) == "Coklit"
-    voters = add_voters(world.tps1, 1)
-    Device(world.pantarlih).statuses([event(v, "MS") for v in voters])
-    plenos.pleno_hold(area=world.village, by=world.pps, ba_number="1/BA/PPS")
-    for village in world.district.children.exclude(code=world.village.code):
-        set_pleno(village, "sudah")
-    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number="1/BA/PPK")
-    for district in world.regency.children.exclude(code=world.district.code):
-        set_pleno(district, "sudah")
-    plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number="1/BA/KPU", sk_number="1/SK")
+    _dps_established(world, n=1)
     # No period in the schedule: the ten days after the DPS pleno, from tomorrow.
     p = Pemilihan.objects.get()
     assert p.tanggapan_end - p.tanggapan_start == dt.timedelta(days=9)

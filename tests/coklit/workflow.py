@@ -11,25 +11,15 @@ from django.utils import timezone
 from coklit import figures
 from coklit.models import CoklitEvent, Pleno, Voter
 from coklit.services import _copy
+from tests.coklit.dashboard_support import voter_fields
 
 _nik = itertools.count(1)
 
 
 def make_voter(tps, **kw) -> Voter:
     """A voter of the starting list (Model A), counted in the figures."""
-    n = next(_nik)
-    defaults = dict(
-        tps=tps,
-        village=tps.parent,
-        nkk=f"62710101{n:08d}",
-        nik=f"62710141{n:08d}",
-        nama=f"Pemilih {n}",
-        tanggal_lahir=dt.date(1990, 1, 1),
-        jenis_kelamin="P" if n % 2 else "L",
-        status_kawin="B",
-    )
     with transaction.atomic():
-        v = Voter.objects.create(**defaults | kw)
+        v = Voter.objects.create(**voter_fields(tps, next(_nik)) | kw)
         figures.apply(figures.delta([], [v]))
     return v
 
@@ -149,3 +139,21 @@ def set_pleno(area, state="sudah", *, stage="dphp", days_ago=0, **kw) -> Pleno:
 def hold_all(areas, **kw) -> None:
     for area in areas:
         set_pleno(area, **kw)
+
+
+def hold_stage(
+    world, *, stage="dphp", pps="1/BA/PPS", ppk="1/BA/PPK", kpu="1/BA/KPU", sk="1/SK"
+) -> None:
+    """A stage's plenos held up the chain of Pahandut: its PPS, its PPK and the KPU (not when
+    `kpu` is None) through the real service, the other villages and districts set straight to
+    held."""
+    from coklit import plenos
+
+    plenos.pleno_hold(area=world.village, by=world.pps, ba_number=pps)
+    for village in world.district.children.exclude(code=world.village.code):
+        set_pleno(village, "sudah", stage=stage)
+    plenos.pleno_hold(area=world.district, by=world.ppk, ba_number=ppk)
+    for district in world.regency.children.exclude(code=world.district.code):
+        set_pleno(district, "sudah", stage=stage)
+    if kpu is not None:
+        plenos.pleno_hold(area=world.regency, by=world.kpu, ba_number=kpu, sk_number=sk)
