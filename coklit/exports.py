@@ -896,12 +896,15 @@ def _reached(current: str) -> set[str]:
 
 def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
     """The list of the stage of a TPS, or of a village with one sheet per TPS (rows made while
-    writing). `tahap` names another stage; one the regency has not reached raises
-    StageNotReached. Once the DPS is established, the DPHP and the DPS are the DPS as the KPU's
-    pleno established it (its snapshot, whatever changed after); the DPSHP and the DPT are the
-    list now (SPEC 8b, 9)."""
+    writing). `tahap` names another stage; one the regency has not reached, or no stage at
+    all, raises StageNotReached. Once the DPS is established, the DPHP and the DPS are the DPS
+    as the KPU's pleno established it (its snapshot, whatever changed after); the DPSHP and the
+    DPT are the list now (SPEC 8b, 9)."""
     current = tanggapan.current_list(area)
-    key = tahap if tahap in STAGES else current
+    # Junk is no stage: a 404 like a stage not reached, never the current list under its name.
+    if tahap and tahap not in STAGES:
+        raise StageNotReached(tahap)
+    key = tahap or current
     if key not in _reached(current):
         raise StageNotReached(key)
     list_name = STAGES[key][0]

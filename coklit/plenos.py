@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from coklit import selectors, snapshots
 from coklit.models import Pleno, PlenoEvent
-from kpu.models import Area, Role, User, audit, role_label
+from kpu.models import Area, Role, User, audit, mask_personal, role_label
 from kpu.scoping import in_scope
 from kpu.services import DomainError, Refused
 from kpu.text import unstorable
@@ -612,7 +612,9 @@ def _text(value, name: str, limit: int, *, required: bool = False, label: str = 
         )
     if unstorable(value):
         raise BadField(_("%(label)s tidak valid.") % {"label": label or name})
-    return value
+    # A NIK typed into a note or the attendance is stored masked, as the audit log stores it:
+    # the pleno page and its BA are read by the supervisor and printed (SPEC 2, 10).
+    return mask_personal(value)
 
 
 def parse_held_at(value, area: Area) -> dt.datetime:

@@ -37,7 +37,7 @@ from coklit.models import (
 )
 from coklit.voter_fields import CHANGEABLE, clean_changes, clean_new_voter
 from kpu.lookups import code_below
-from kpu.models import Area, Pemilihan, Role, User, audit
+from kpu.models import Area, Pemilihan, Role, User, audit, mask_personal
 from kpu.scoping import can_act, in_scope
 from kpu.services import DomainError
 
@@ -264,7 +264,10 @@ def _text(value, name: str, *, limit: int = MAX_TEXT) -> str:
         raise Invalid(_("%(name)s paling panjang %(n)s karakter.") % {"name": name, "n": limit})
     if "\x00" in value:
         raise Invalid(_("%(name)s berisi karakter yang tidak sah.") % {"name": name})
-    return value
+    # A NIK typed into a note, the evidence or an answer is stored masked, as the audit log
+    # stores it: the supervisor reads every response of its area (SPEC 2, 10). The person's
+    # own NIK goes in the `nik` field, kept whole for the list and shown masked.
+    return mask_personal(value)
 
 
 def _int(value, name: str) -> int | None:
@@ -332,7 +335,8 @@ def tanggapan_record(
     if kind not in Tanggapan.Kind.values:
         raise Invalid(_("Pilih jenis tanggapan."))
     if kind == Tanggapan.Kind.PROSEDUR and source != Tanggapan.Source.SARAN:
-        raise Invalid(_("Jenis prosedur hanya untuk saran perbaikan Bawaslu/Panwaslu."))
+        # A role in scope that may not give this kind (SPEC 8: 403), not a bad field.
+        raise Refused(_("Jenis prosedur hanya untuk saran perbaikan Bawaslu/Panwaslu."))
     fields = {k: v for k, v in (fields or {}).items() if k in CHANGEABLE and v not in (None, "")}
     item = Tanggapan(
         village=village,
@@ -396,6 +400,17 @@ def tanggapan_record(
         item.new_voter = {
             k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()
         }
+        # The sync refuses a second voter with a NIK already on the TPS's list: refused now,
+        # not left pending for a PPS who could never accept it.
+        listed = Voter.objects.filter(tps=item.tps, nik=data.get("nik")).first()
+        if listed is not None:
+            raise Invalid(
+                _(
+                    "NIK ini sudah terdaftar di %(tps)s atas nama %(name)s (#%(pk)s): bila "
+                    "datanya salah, catat sebagai data salah."
+                )
+                % {"tps": item.tps.title, "name": listed.nama, "pk": listed.pk}
+            )
     # Late: after the period of the posted DPS (a saran during coklit answers no period).
     period = period_for(village) if stage == Tanggapan.Stage.DPSHP else None
     item.late = bool(period and period.over)

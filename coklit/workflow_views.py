@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -193,10 +194,13 @@ def queue_approve_all(request: AuthedRequest, code: str) -> HttpResponse:
 def nik_reveal(request: AuthedRequest, voter_id: int) -> HttpResponse:
     """`POST /pemilih/<voter id>/nik/` with a `reason`: one voter's full NIK, logged.
 
-    Pantarlih and anyone outside the voter's village get 404 (they may not know it exists).
+    Pantarlih and anyone outside the voter's village get 404 (they may not know it exists);
+    the supervisor, who reads the village's masked list, gets 403 (SPEC 2: NIK masked).
     """
     voter = get_object_or_404(Voter.objects.select_related("village"), pk=voter_id)
     if not may_reveal_nik(request.user, voter.village_id):
+        if request.user.role == Role.BAWASLU and in_scope(request.user, voter.village_id):
+            raise PermissionDenied("Bawaslu/Panwaslu membaca NIK tersamar.")
         raise Http404("Pemilih tidak ditemukan.")
     context = {"voter": voter, "reason": request.POST.get("reason", "")}
     try:

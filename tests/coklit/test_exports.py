@@ -273,7 +273,7 @@ def test_the_dps_sheet_prints_with_its_header_on_every_page(listed, world, login
 def test_the_list_of_another_stage_is_404_until_it_exists(listed, world, login):
     client = login(world.pps)
     assert client.get("/wilayah/62.71.01.1001.001/dps.xlsx?tahap=dphp").status_code == 200
-    assert client.get("/wilayah/62.71.01.1001.001/dps.xlsx?tahap=zzz").status_code == 200
+    assert client.get("/wilayah/62.71.01.1001.001/dps.xlsx?tahap=zzz").status_code == 404
     assert client.get("/wilayah/62.71.01.1001.001/dps.xlsx?tahap=dpt").status_code == 404
 
 

@@ -96,7 +96,7 @@ def test_the_committees_record_public_responses_only_after_the_dps(world, login)
 
 def test_prosedur_is_the_supervisors_own_kind(world):
     _establish(world.village)
-    with pytest.raises(svc.Invalid, match="prosedur"):
+    with pytest.raises(svc.Refused, match="prosedur"):
         svc.tanggapan_record(village=world.village, by=world.pps, kind="prosedur")
     item = _saran(world, kind="prosedur", note="rumah tanpa stiker coklit di RT 004")
     assert item.kind == "prosedur"
