@@ -1217,11 +1217,13 @@ def stage_part(res: Results, P: dict, big: str) -> None:
     for mode, label in export_stage.LABELS.items():
         if mode == "first":
             continue
+        # The change list holds its own rows, the changes (4.5% of the voters here), as the
+        # first stage's does: flat in the list, not in the changes; for information.
         res.add(
             f"stage: memory {hi:,} / {lo:,} voters, {label}",
             r[(hi, mode)]["peak"] / r[(lo, mode)]["peak"],
             "x",
-            1.2,
+            None if mode == "perubahan" else 1.2,
         )
         res.add(
             f"stage: {label} / the first stage's list, {hi:,}", r[(hi, mode)]["peak"] / first, "x"
