@@ -10,6 +10,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import connection
 from django.db.models import Q
@@ -751,12 +752,12 @@ def _stream(sql: str, params: list, chunk: int = 2000) -> Iterator[tuple]:
             yield from rows
 
 
-def _in(column: str, values) -> tuple[str, list]:
+def _in(column: str, values, alias: str = "x") -> tuple[str, list]:
     """`x.<column> IN (...)` over `_village_sql`'s rows (false when there are no values)."""
     values = sorted(values)
-    return (
-        (f"x.{column} IN ({', '.join(['%s'] * len(values))})", values) if values else ("1 = 0", [])
-    )
+    if not values:
+        return "1 = 0", []
+    return f"{alias}.{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _date(value) -> dt.date:
@@ -765,27 +766,28 @@ def _date(value) -> dt.date:
 
 
 class _ByTps:
-    """One pass over a village's rows ordered by TPS code (`key` picks it from a row), handed
-    out to the sheets in turn: the workbook writes them in code order
-    (`selectors.area_children`). The query runs when the first sheet is written."""
+    """One pass over a village's rows ordered by TPS code (`key` gives a row's TPS, or its
+    (TPS, section) for the change list), handed out to the sheets in turn: the workbook writes
+    them in code order (`selectors.area_children`), a sheet's sections in order. The query runs
+    when the first sheet is written."""
 
     _END = object()
 
-    def __init__(self, rows: Callable[[], Iterator[tuple]], key: int):
+    def __init__(self, rows: Callable[[], Iterator[tuple]], key: Callable[[tuple], object]):
         self._make, self._key = rows, key
         self._rows: Iterator[tuple] | None = None
         self._next = None
 
-    def rows(self, code: str) -> Iterator[tuple]:
+    def rows(self, wanted) -> Iterator[tuple]:
         if self._rows is None:
             self._rows = iter(self._make())
         while True:
             if self._next is None:
                 self._next = next(self._rows, self._END)
-            if self._next is self._END or self._next[self._key] > code:
+            if self._next is self._END or self._key(self._next) > wanted:
                 return
             row, self._next = self._next, None
-            if row[self._key] == code:  # a TPS before it with no sheet is passed over
+            if self._key(row) == wanted:  # a TPS before it with no sheet is passed over
                 yield row
 
 
@@ -849,7 +851,7 @@ def dpshp_rows(*, since: SinceDps, tps_codes: list[str], voting_day: dt.date):
     c = _COL
     sql, params = _village_sql(since, *_in("list_tps", tps_codes))
     sql += f" ORDER BY x.list_tps COLLATE {_binary()}, x.rw, x.rt, x.alamat, x.nkk, x.nama, x.id"
-    village = _ByTps(lambda: _stream(sql, params), key=c["list_tps"])
+    village = _ByTps(lambda: _stream(sql, params), key=itemgetter(c["list_tps"]))
     corrected = set(since.before)
 
     def ket(r) -> str:
@@ -1003,7 +1005,7 @@ def established_rows(*, since: SinceDps, tps_codes: list[str], voting_day: dt.da
         rest = (r for r in query("1 = 1", []) if r[c["id"]] not in restored)
         return heapq.merge(rest, corrected, key=key)
 
-    village = _ByTps(rows, key=c["was_tps"])
+    village = _ByTps(rows, key=itemgetter(c["was_tps"]))
     approved = Voter.Verification.APPROVED
 
     def ket(r) -> str:
@@ -1116,7 +1118,7 @@ class ChangeSheet:
     tps: Area
     name: str
     heading: list[tuple[str, str]]
-    sections: list[tuple[str, list[tuple]]]  # (section title, rows)
+    sections: list[tuple[str, Iterable[tuple]]]  # (section title, rows; a generator too)
     counts: dict[str, Counter]  # "TMS", "U", "B" -> voters per sex ("pindahan" too)
     page_header: str = ""
 
@@ -1210,17 +1212,36 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
     )
 
 
-def changes_since(*, since: SinceDps) -> list[tuple]:
-    """The village's voters that changed since the DPS as established (`_VILLAGE_COLUMNS`):
-    in another TPS's list or in none (or newly in one), or corrected. One query; what it holds
-    is the change list itself, not the list."""
-    corrected, params = _in("id", since.before)
-    sql, params = _village_sql(
+def changes_since(*, since: SinceDps, tps_codes: list[str]) -> _ByTps:
+    """The changes since the DPS as established of these TPS of the village, in one pass from a
+    server-side cursor: rows (TPS of the sheet, section, *`_VILLAGE_COLUMNS`) ordered by TPS,
+    section and the order of the posted list (code point, as the in-memory version sorted):
+    A (TMS): in this TPS's DPS, not in its list now; B (U): in both, corrected since; C (B): in
+    its list now, not in its DPS. A voter moved is in A of one TPS and in C of the other."""
+    corrected, corrected_params = _in("id", since.before)
+    village, params = _village_sql(
         since,
         f"(COALESCE(x.list_tps, '') <> COALESCE(x.was_tps, '') OR {corrected})",
-        params,
+        corrected_params,
     )
-    return list(_stream(sql, params))
+    was_here, was_params = _in("was_tps", tps_codes, alias="y")
+    here, here_params = _in("list_tps", tps_codes, alias="y")
+    y_corrected, _ = _in("id", since.before, alias="y")
+    binary = _binary()
+    by = ", ".join(
+        f"z.{k} COLLATE {binary}" for k in ("sheet", "rw", "rt", "alamat", "nkk", "nama")
+    )
+    sql = (
+        "SELECT * FROM (SELECT CASE k.section WHEN 'A' THEN y.was_tps ELSE y.list_tps END "
+        f"AS sheet, k.section, y.* FROM ({village}) y CROSS JOIN (SELECT 'A' AS section "
+        "UNION ALL SELECT 'B' UNION ALL SELECT 'C') k WHERE "
+        f"(k.section = 'A' AND {was_here} AND COALESCE(y.list_tps, '') <> y.was_tps) "
+        f"OR (k.section = 'B' AND {here} AND y.list_tps = y.was_tps AND {y_corrected}) "
+        f"OR (k.section = 'C' AND {here} AND COALESCE(y.was_tps, '') <> y.list_tps)) z "
+        f"ORDER BY {by.replace('z.rw', 'z.section, z.rw')}, z.id"
+    )
+    params = [*params, *was_params, *here_params, *corrected_params, *here_params]
+    return _ByTps(lambda: _stream(sql, params), key=itemgetter(0, 1))
 
 
 def change_sheet_since(
@@ -1229,73 +1250,63 @@ def change_sheet_since(
     village: Area,
     voting_day: dt.date,
     list_name: str,
-    since: SinceDps,
-    changed: list[tuple],
+    changes: _ByTps,
+    ubah: dict[str, dict],
 ) -> ChangeSheet:
     """The changes of one TPS since the DPS as established (the DPSHP pleno's reading, SPEC
     8b): TMS (the DPS's voters no longer in this TPS's list), U (data corrected since), B (in
     the list now, not in this TPS's DPS: new, or pindahan from the TPS whose DPS held them).
-    `changed`: the village's (`changes_since`)."""
+    Its sections are read from `changes` (`changes_since`) while the sheet is written; `ubah`
+    gives the fields old -> new of each corrected voter's event (`_ubah_changes`)."""
     code = tps.code
     counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
-    c = _COL
-    fields = (*_CHANGE_FIELDS, "status")
-    names = [("id" if f == "pk" else f) for f in fields]
-
+    c = {name: i + 2 for i, name in enumerate(_VILLAGE_COLUMNS)}
     event_id = Voter._meta.get_field("outcome_event").target_field.to_python  # SQLite: text
 
-    def as_fields(r) -> tuple:
-        typed = {"tanggal_lahir": _date, "outcome_event_id": event_id}
-        return tuple(typed.get(f, lambda v: v)(r[c[f]]) for f in names)
+    def rows(section: str, count: str, ket) -> Iterator[tuple]:
+        for n, r in enumerate(changes.rows((code, section)), start=1):
+            jk = r[c["jenis_kelamin"]]
+            counts[count][jk] += 1
+            yield list_row(
+                n,
+                r[c["nkk"]],
+                r[c["nik"]],
+                r[c["nama"]],
+                jk,
+                _date(r[c["tanggal_lahir"]]),
+                r[c["alamat"]],
+                r[c["rt"]],
+                r[c["rw"]],
+                ket(r),
+                voting_day=voting_day,
+            )
 
-    now = {r[c["id"]]: as_fields(r) for r in changed if r[c["list_tps"]] == code}
-    was_here = {r[c["id"]] for r in changed if r[c["was_tps"]] == code}
-    tps_of = {r[c["id"]]: r[c["was_tps"]] for r in changed}
-    gone = {as_fields(r) for r in changed if r[c["id"]] in was_here - set(now)}
-
-    def order(rows):
-        by = {name: i for i, name in enumerate(fields)}
-        return sorted(rows, key=lambda r: tuple(r[by[k if k != "id" else "pk"]] for k in _ORDER))
-
-    def row(n, v, ket):
-        _pk, nkk, nik, nama, jk, born, alamat, rt, rw, *_rest = v
-        return list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
-
-    tms_rows = []
-    for n, v in enumerate(order(gone), start=1):
-        reason, dps, status = v[9], v[11], v[13]
+    def tms(r) -> str:
+        reason, dps, status = r[c["tms_reason"]], r[c["dps_tps_id"]], r[c["status"]]
         if status == Voter.Status.TMS and reason == 8 and dps:
-            ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
-        elif status == Voter.Status.TMS:
-            ket = f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
-        else:
-            ket = "Tidak lagi dalam daftar"
-        counts["TMS"][v[4]] += 1
-        tms_rows.append(row(n, v, ket))
-    ubah = order(v for vid, v in now.items() if vid in was_here and vid in since.before)
-    changes = _ubah_changes(village=village, event_ids=[v[12] for v in ubah])
-    ubah_rows = []
-    for n, v in enumerate(ubah, start=1):
-        counts["U"][v[4]] += 1
-        ubah_rows.append(row(n, v, _ubah_text(changes.get(str(v[12]), {}))))
-    baru_rows = []
-    for n, v in enumerate(order(v for vid, v in now.items() if vid not in was_here), start=1):
-        counts["B"][v[4]] += 1
-        was = tps_of.get(v[0])
+            return f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
+        if status == Voter.Status.TMS:
+            return f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
+        return "Tidak lagi dalam daftar"
+
+    def corrected(r) -> str:
+        return _ubah_text(ubah.get(str(event_id(r[c["outcome_event_id"]])), {}))
+
+    def baru(r) -> str:
+        was = r[c["was_tps"]]
         if was is not None and was != code:
-            counts["pindahan"][v[4]] += 1
-            ket = f"B pindahan dari TPS {was.rsplit('.', 1)[1]}"
-        else:
-            ket = KET_BARU
-        baru_rows.append(row(n, v, ket))
+            counts["pindahan"][r[c["jenis_kelamin"]]] += 1
+            return f"B pindahan dari TPS {was.rsplit('.', 1)[1]}"
+        return KET_BARU
+
     return ChangeSheet(
         tps=tps,
         name=tps.title,
         heading=[*_heading(village), ("TPS", code.rsplit(".", 1)[1])],
         sections=[
-            ("A. Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS", tms_rows),
-            ("B. Perubahan data pemilih (U) sejak DPS", ubah_rows),
-            ("C. Pemilih baru (B) sejak DPS, termasuk pindahan antar-TPS", baru_rows),
+            ("A. Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS", rows("A", "TMS", tms)),
+            ("B. Perubahan data pemilih (U) sejak DPS", rows("B", "U", corrected)),
+            ("C. Pemilih baru (B) sejak DPS, termasuk pindahan antar-TPS", rows("C", "B", baru)),
         ],
         counts=counts,
         page_header=f"Daftar Perubahan {list_name} {village.title} - {tps.title}",
@@ -1316,15 +1327,19 @@ def change_list_for(*, area: Area) -> ChangeList:
         full = stage_full_name(list_name).upper().removeprefix("DAFTAR ")
         title = f"DAFTAR PERUBAHAN {full} ({list_name})"
         since = since_dps(snapshot=dps, village=village)
-        changed = changes_since(since=since)
+        changes = changes_since(since=since, tps_codes=[t.code for t in tps_list])
+        events = Voter.objects.filter(pk__in=list(since.before)).values_list(
+            "outcome_event_id", flat=True
+        )
+        ubah = _ubah_changes(village=village, event_ids=list(events))
         sheets = [
             change_sheet_since(
                 tps=t,
                 village=village,
                 voting_day=voting_day,
                 list_name=list_name,
-                since=since,
-                changed=changed,
+                changes=changes,
+                ubah=ubah,
             )
             for t in tps_list
         ]
