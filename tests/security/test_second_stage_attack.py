@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from coklit import plenos
 from coklit import tanggapan as svc
-from coklit.models import CoklitEvent, Tanggapan, Voter
+from coklit.models import CoklitEvent, Pleno, Tanggapan, Voter
 from kpu.models import AuditEntry, Role
 from tests.base import _user
 from tests.coklit.conftest import Device, add_voters, event, new_voter
@@ -293,6 +293,26 @@ def test_accepting_after_the_dpshp_pleno_is_409_and_changes_nothing(stage2):
     assert w.late.state == Tanggapan.State.PENDING
     assert Voter.objects.get(pk=voter.pk).status == voter.status
     assert CoklitEvent.objects.count() == events
+
+
+def test_the_dps_is_not_reopened_under_a_held_second_stage_pleno(stage2):
+    """Reopening the DPS un-establishes it for the whole regency: coklit open again, the DPS as
+    posted gone, while Pahandut's DPSHP pleno stood on it. Refused (409) with the way to
+    correct (a response); nothing undone."""
+    w = stage2
+    client = Client()
+    client.force_login(w.kpu)
+    for headers in HX[:2]:
+        response = client.post(
+            reverse("coklit-pleno-reopen", args=[w.village.code]),
+            {"note": "salah rekap"},
+            headers=headers,
+        )
+        assert response.status_code == 409
+        assert "DPS tidak dapat dibuka kembali" in response.content.decode()
+    assert Pleno.objects.get(area=w.regency, stage="dphp").state == "sudah"
+    assert Pleno.objects.get(area=w.village, stage="dphp").state == "sudah"
+    assert plenos.pleno_stage(w.village) == "dpshp"
 
 
 # --- ?tahap= ---------------------------------------------------------------------------------
