@@ -862,6 +862,26 @@ def pleno_reopen(
     transition, stage, expected = _start("reopen", area, by, expected, stage)
     note = _text(note, "note", MAX_NOTE, required=True, label=_("Alasan membuka kembali"))
     ctx = _lock_and_check(transition, area, stage, expected)
+    if stage == Stage.DPHP:
+        # Reopening the DPS un-establishes it for the whole regency (coklit open again, the
+        # DPS as posted gone): once a pleno of the second stage is held on it, the DPS has
+        # been corrected through responses, and a correction goes through one (SPEC 8b).
+        second = (
+            Pleno.objects.filter(
+                stage=Stage.DPSHP, state=SUDAH, area__code__startswith=area.regency_code + "."
+            )
+            .select_related("area")
+            .order_by("area_id")
+            .first()
+        )
+        if second is not None:
+            raise DomainError(
+                _(
+                    "DPS tidak dapat dibuka kembali: %(pleno)s sudah dilaksanakan. Perbaikan "
+                    "sekarang lewat tanggapan (halaman Tanggapan kelurahan/desa)."
+                )
+                % {"pleno": pleno_name(second.level, second.stage) + " " + str(second.area)}
+            )
     for code in (area.regency_code, area.parent_id, area.code):  # top down, as locked
         pleno = ctx.pleno(code)
         if pleno.pk and pleno.is_held:

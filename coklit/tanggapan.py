@@ -294,6 +294,26 @@ def _tps_of(village: Area, number: int | None, what: str) -> Area:
     return tps
 
 
+def _refuse_listed_nik(village: Area, nik: str | None, *, voter: Voter | None = None) -> None:
+    """A new person, or a corrected NIK, whose NIK another voter of the village already has:
+    refused when recorded (400, naming that voter), not accepted into a list with the NIK
+    twice (the sync refuses it in the same TPS; elsewhere in the village it only flags it)."""
+    listed = (
+        Voter.objects.filter(village=village, nik=nik)
+        .exclude(pk=voter.pk if voter else None)
+        .select_related("tps")
+        .first()
+    )
+    if nik and listed is not None:
+        raise Invalid(
+            _(
+                "NIK ini sudah terdaftar di %(tps)s atas nama %(name)s (#%(pk)s): bila "
+                "datanya salah, catat sebagai data salah; bila terdaftar dua kali, TMS 2."
+            )
+            % {"tps": listed.tps.title, "name": listed.nama, "pk": listed.pk}
+        )
+
+
 @transaction.atomic
 def tanggapan_record(
     *,
@@ -391,6 +411,8 @@ def tanggapan_record(
             item.changes = clean_changes(fields)
         except ValueError as exc:
             raise Invalid(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+        if "nik" in item.changes:
+            _refuse_listed_nik(village, item.changes["nik"], voter=item.voter)
     elif kind == Tanggapan.Kind.BELUM_TERDAFTAR:
         item.tps = _tps_of(village, _int(tps, "TPS"), _("tempat orang ini terdaftar"))
         try:
@@ -400,17 +422,7 @@ def tanggapan_record(
         item.new_voter = {
             k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()
         }
-        # The sync refuses a second voter with a NIK already on the TPS's list: refused now,
-        # not left pending for a PPS who could never accept it.
-        listed = Voter.objects.filter(tps=item.tps, nik=data.get("nik")).first()
-        if listed is not None:
-            raise Invalid(
-                _(
-                    "NIK ini sudah terdaftar di %(tps)s atas nama %(name)s (#%(pk)s): bila "
-                    "datanya salah, catat sebagai data salah."
-                )
-                % {"tps": item.tps.title, "name": listed.nama, "pk": listed.pk}
-            )
+        _refuse_listed_nik(village, data.get("nik"))
     # Late: after the period of the posted DPS (a saran during coklit answers no period).
     period = period_for(village) if stage == Tanggapan.Stage.DPSHP else None
     item.late = bool(period and period.over)

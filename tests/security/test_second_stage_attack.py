@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from coklit import plenos
 from coklit import tanggapan as svc
-from coklit.models import CoklitEvent, Tanggapan, Voter
+from coklit.models import CoklitEvent, Pleno, Tanggapan, Voter
 from kpu.models import AuditEntry, Role
 from tests.base import _user
 from tests.coklit.conftest import Device, add_voters, event, new_voter
@@ -246,21 +246,35 @@ def test_a_committee_may_not_file_prosedur_403(stage2):
 # --- bad input: 400/409 with the reason, nothing half-written ------------------------------
 
 
-def test_a_new_voter_whose_nik_is_already_listed_is_refused_when_recorded(stage2):
-    """Accepting it could never succeed (the sync refuses a second voter with that NIK in the
-    TPS): refused at once, with the voter to correct instead, not left pending for the PPS."""
+def test_a_nik_already_listed_in_the_village_is_refused_when_recorded(stage2):
+    """A new person whose NIK is listed (in the same TPS, which the sync would refuse on
+    accepting, or in another TPS of the village, which it would take as a second voter) and a
+    correction to another voter's NIK (accepted, it listed one NIK twice): refused at once,
+    naming the voter, not left pending for the PPS."""
     w = stage2
     listed = Voter.objects.get(pk=w.voters[0].pk)
+    elsewhere = add_voters(w.tps2, 1, nik="6271014101977777")[0]
     before = (Tanggapan.objects.count(), AuditEntry.objects.count())
     client = Client()
     client.force_login(w.pkd)
-    response = client.post(
-        reverse("coklit-tanggapan", args=[w.village.code]),
+    for data in (
         {"kind": "belum_terdaftar", "tps": "1", **new_voter(nik=listed.nik)},
-    )
-    assert response.status_code == 400
-    assert "sudah terdaftar" in response.content.decode()
+        {"kind": "belum_terdaftar", "tps": "1", **new_voter(nik=elsewhere.nik)},
+        {"kind": "data_salah", "voter": w.voters[3].pk, "nik": listed.nik},
+        {"kind": "data_salah", "voter": w.voters[3].pk, "nik": elsewhere.nik},
+    ):
+        response = client.post(reverse("coklit-tanggapan", args=[w.village.code]), data)
+        assert response.status_code == 400, data
+        assert "sudah terdaftar" in response.content.decode()
     assert (Tanggapan.objects.count(), AuditEntry.objects.count()) == before
+    # A voter's own NIK given again as a correction is no duplicate.
+    svc.tanggapan_record(
+        village=w.village,
+        by=w.pkd,
+        kind="data_salah",
+        voter_id=listed.pk,
+        fields={"nik": listed.nik, "nama": "Nama Benar"},
+    )
 
 
 def test_accepting_after_the_dpshp_pleno_is_409_and_changes_nothing(stage2):
@@ -279,6 +293,26 @@ def test_accepting_after_the_dpshp_pleno_is_409_and_changes_nothing(stage2):
     assert w.late.state == Tanggapan.State.PENDING
     assert Voter.objects.get(pk=voter.pk).status == voter.status
     assert CoklitEvent.objects.count() == events
+
+
+def test_the_dps_is_not_reopened_under_a_held_second_stage_pleno(stage2):
+    """Reopening the DPS un-establishes it for the whole regency: coklit open again, the DPS as
+    posted gone, while Pahandut's DPSHP pleno stood on it. Refused (409) with the way to
+    correct (a response); nothing undone."""
+    w = stage2
+    client = Client()
+    client.force_login(w.kpu)
+    for headers in HX[:2]:
+        response = client.post(
+            reverse("coklit-pleno-reopen", args=[w.village.code]),
+            {"note": "salah rekap"},
+            headers=headers,
+        )
+        assert response.status_code == 409
+        assert "DPS tidak dapat dibuka kembali" in response.content.decode()
+    assert Pleno.objects.get(area=w.regency, stage="dphp").state == "sudah"
+    assert Pleno.objects.get(area=w.village, stage="dphp").state == "sudah"
+    assert plenos.pleno_stage(w.village) == "dpshp"
 
 
 # --- ?tahap= ---------------------------------------------------------------------------------
