@@ -625,8 +625,8 @@ def ket_pindahan(from_tps_code: str) -> str:
 # The DPS as established is each voter's state in the KPU's pleno snapshot; the DPSHP and the
 # DPT mark what changed since. Both join the snapshot's rows of the village to the voters in
 # SQL and read the village in one pass, ordered by TPS, from a server-side cursor, handed out
-# TPS by TPS to the sheets: no dict of the village's voters in Python. What is held is what
-# changed since the DPS: the corrections restored from the audit log, the change list's rows.
+# TPS by TPS to the sheets: no dict of the village's voters in Python. The change list reads
+# its changes the same way. What is held is the corrections since the DPS (from the audit log).
 
 # The personal data of the DPS as established: a correction accepted after it is undone on
 # paper from the audit log, which keeps the values a verification replaced. NIK and NKK stay
