@@ -77,10 +77,11 @@ def test_the_pkd_reads_its_village_with_nik_masked(world, login):
 
 
 def test_the_supervisor_never_reveals_a_nik(world, login):
+    """A role in scope that may not act: 403 (SPEC 8), the NIK never in the answer."""
     voter = add_voters(world.tps1, 1)[0]
     client = login(world.pkd)
     response = client.post(reverse("coklit-nik-reveal", args=[voter.pk]), {"reason": "cek"})
-    assert response.status_code == 404 and voter.nik not in response.content.decode()
+    assert response.status_code == 403 and voter.nik not in response.content.decode()
     with pytest.raises(services.Refused):
         services.voter_nik_reveal(voter=voter, by=world.pkd, reason="cek")
     queue = client.get(reverse("coklit-queue", args=[world.village.code])).content.decode()

@@ -217,6 +217,8 @@ def test_the_supervisor_acts_on_nothing_but_its_own_saran(stage2):
             (reverse("coklit-pleno-reopen", args=[w.village.code]), {"note": "x"}),
             (reverse("coklit-nik-reveal", args=[voter.pk]), {"reason": "cek"}),
             (reverse("coklit-queue-approve-all", args=[w.tps1.code]), {}),
+            (reverse("coklit-model-a-upload", args=[w.tps1.code]), {}),
+            (reverse("coklit-entry", args=[w.tps1.code]), {}),
         ]:
             for headers in HX[:2]:
                 status = client.post(url, data, headers=headers).status_code
@@ -244,6 +246,37 @@ def test_a_committee_may_not_file_prosedur_403(stage2):
 
 
 # --- bad input: 400/409 with the reason, nothing half-written ------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"kind": "tms", "tms_reason": "0"},
+        {"kind": "tms", "tms_reason": "10"},
+        {"kind": "tms", "tms_reason": "x"},
+        {"kind": "tms", "tms_reason": "4", "voter": "other"},
+        {"kind": "tms", "tms_reason": "8", "target_tps": "62.71.01.1002.001"},
+        {"kind": "belum_terdaftar", "tps": "62.71.01.1002.001", "nama": "X"},
+        {"kind": "prosedur", "note": "x" * 2001},
+        {"kind": "prosedur", "note": "a\x00b"},
+    ],
+    ids=lambda d: "-".join(f"{k}={str(v)[:12]!r}" for k, v in d.items()),
+)
+def test_bad_input_is_400_and_writes_nothing(stage2, data):
+    w = stage2
+    other = add_voters(w.tps_panarung, 1, nik="6271014101988888")[0]
+    data = {"voter": w.voters[3].pk, **data}
+    if data["voter"] == "other":
+        data["voter"] = other.pk
+    before = (Tanggapan.objects.count(), AuditEntry.objects.count())
+    client = Client()
+    client.force_login(w.pkd)
+    for headers in HX[:2]:
+        response = client.post(
+            reverse("coklit-tanggapan", args=[w.village.code]), data, headers=headers
+        )
+        assert response.status_code == 400, (data, headers)
+    assert (Tanggapan.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_a_nik_already_listed_in_the_village_is_refused_when_recorded(stage2):
