@@ -6,10 +6,13 @@ the one exception is the DPS list itself, which *is* the voters, streamed row by
 """
 
 import datetime as dt
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -617,34 +620,183 @@ def ket_pindahan(from_tps_code: str) -> str:
     return f"B pindahan TPS {from_tps_code.rsplit('.', 1)[1]}"
 
 
+# --- The second stage's lists, streamed (SPEC 9: "a 100,000-row list keeps memory flat").
+#
+# The DPS as established is each voter's state in the KPU's pleno snapshot; the DPSHP and the
+# DPT mark what changed since. Both join the snapshot's rows of the village to the voters in
+# SQL and read the village in one pass, ordered by TPS, from a server-side cursor, handed out
+# TPS by TPS to the sheets: no dict of the village's voters in Python. The change list reads
+# its changes the same way. What is held is the corrections since the DPS (from the audit log).
+
+# The personal data of the DPS as established: a correction accepted after it is undone on
+# paper from the audit log, which keeps the values a verification replaced. NIK and NKK stay
+# as they are now (the log keeps them masked, and the list masks them anyway).
+_RESTORED = ("nama", "jenis_kelamin", "tanggal_lahir", "alamat", "rt", "rw")
+
+
 @dataclass
 class SinceDps:
-    """What the DPSHP/DPT list marks: the changes since the DPS as established (SPEC 8b)."""
+    """The DPS as established for one village: the KPU's pleno snapshot, and the personal data
+    a correction accepted since changed (voter id -> {field: value as established})."""
 
-    tps_of: dict[int, str | None]  # voter id -> the TPS whose DPS held them (None: not in it)
-    changed: set[int]  # voters whose data a correction accepted since the DPS changed
+    snapshot: object  # PlenoSnapshot
+    village: Area
+    before: dict[int, dict]
 
 
-def since_dps(*, states: "EstablishedStates", village: Area) -> SinceDps:
-    origins = dict(Voter.objects.filter(village=village).values_list("id", "origin"))
-    return SinceDps(
-        tps_of={
-            vid: snapshots._dphp_tps(state | {"origin": origins.get(vid, Voter.Origin.LIST)})
-            for vid, state in states.states.items()
-        },
-        changed=set(states.before),
+def since_dps(*, snapshot, village: Area) -> SinceDps:
+    """The village's DPS as established (one query: the corrections logged since)."""
+    from kpu.models import AuditEntry
+
+    before: dict[int, dict] = {}
+    for data in (
+        AuditEntry.objects.filter(
+            area_code=village.code, action="verify_approve", at__gt=snapshot.taken_at
+        )
+        .order_by("at", "pk")
+        .values_list("data", flat=True)
+    ):
+        changes = data.get("changes") if isinstance(data, dict) else None
+        if not isinstance(changes, dict) or not isinstance(data.get("voter"), int):
+            continue
+        mine = before.setdefault(data["voter"], {})
+        for name, pair in changes.items():
+            if name in _RESTORED and isinstance(pair, list | tuple) and len(pair) == 2:
+                mine.setdefault(name, pair[0])
+    return SinceDps(snapshot=snapshot, village=village, before=before)
+
+
+def _list_tps_sql(*, origin, status, tms_reason, tps, dps_tps, verification) -> tuple[str, list]:
+    """`figures.dps_tps_of` in SQL over the columns named (a voter's own, or its state in a
+    snapshot): the TPS whose list of the stage holds the voter, or NULL. The same rule as
+    `dps_voters`; tests/coklit/test_exports_stream.py holds the lists to the same answers."""
+    return (
+        f"CASE WHEN {origin} = %s THEN CASE WHEN {status} <> %s OR {verification} <> %s "
+        f"THEN {tps} WHEN {tms_reason} = 8 AND {dps_tps} <> '' THEN {dps_tps} END "
+        f"WHEN {verification} = %s THEN {tps} END",
+        [Voter.Origin.LIST.value, Voter.Status.TMS.value, APPROVED, APPROVED],
     )
 
 
-def dps_rows(
-    *, tps: Area, voting_day: dt.date, counts: Counter | None = None, since: SinceDps | None = None
-) -> Iterator[tuple]:
-    """The published DPS of one TPS, row by row from a server-side cursor: memory stays flat.
+APPROVED = Voter.Verification.APPROVED.value
+# The columns of a village row (`_village_sql`), in order.
+_VILLAGE_COLUMNS = (
+    "list_tps",  # the TPS whose list holds the voter now (NULL: none)
+    "was_tps",  # the TPS whose DPS as established held them (NULL: none)
+    "was_home",  # their state in the DPS: the TPS of the list, status, verification
+    "was_status",
+    "was_verification",
+    "id",
+    "nkk",
+    "nik",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "alamat",
+    "rt",
+    "rw",
+    "status",
+    "verification",
+    "tps_id",
+    "tms_reason",
+    "dps_tps_id",
+    "outcome_event_id",
+)
+_COL = {name: i for i, name in enumerate(_VILLAGE_COLUMNS)}
+
+
+def _village_sql(since: SinceDps, where: str, where_params: list) -> tuple[str, list]:
+    """Every voter of the village with the TPS of the list now and of the DPS as established
+    (its snapshot's rows joined in SQL), filtered by `where` over `_VILLAGE_COLUMNS`."""
+    states, states_params = snapshots.village_states(
+        since.snapshot, since.village.code
+    ).query.sql_with_params()
+    now, now_params = _list_tps_sql(
+        origin="v.origin",
+        status="v.status",
+        tms_reason="v.tms_reason",
+        tps="v.tps_id",
+        dps_tps="v.dps_tps_id",
+        verification="v.verification",
+    )
+    was, was_params = _list_tps_sql(
+        origin="v.origin",
+        status="s.status",
+        tms_reason="s.tms_reason",
+        tps="s.tps",
+        dps_tps="s.dps_tps",
+        verification="s.verification",
+    )
+    voter_columns = ", ".join(f"v.{c}" for c in _VILLAGE_COLUMNS[5:])
+    sql = (
+        f"SELECT * FROM (SELECT {now} AS list_tps, {was} AS was_tps, s.tps AS was_home, "
+        f"s.status AS was_status, s.verification AS was_verification, {voter_columns} "
+        f"FROM {Voter._meta.db_table} v LEFT JOIN ({states}) s ON s.voter_id = v.id "
+        f"WHERE v.village_id = %s) x WHERE {where}"
+    )
+    return sql, [*now_params, *was_params, *states_params, since.village.code, *where_params]
+
+
+def _binary() -> str:
+    """The collation that orders text by code point, as Python sorts it."""
+    return '"C"' if connection.vendor == "postgresql" else "BINARY"
+
+
+def _stream(sql: str, params: list, chunk: int = 2000) -> Iterator[tuple]:
+    """The rows of a query from a server-side cursor, as `QuerySet.iterator()` reads them (a
+    plain cursor where DISABLE_SERVER_SIDE_CURSORS says so)."""
+    server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+
+
+def _in(column: str, values, alias: str = "x") -> tuple[str, list]:
+    """`x.<column> IN (...)` over `_village_sql`'s rows (false when there are no values)."""
+    values = sorted(values)
+    if not values:
+        return "1 = 0", []
+    return f"{alias}.{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _date(value) -> dt.date:
+    """A date as the cursor gives it (SQLite's raw cursor: text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+class _ByTps:
+    """One pass over a village's rows ordered by TPS code (`key` gives a row's TPS, or its
+    (TPS, section) for the change list), handed out to the sheets in turn: the workbook writes
+    them in code order (`selectors.area_children`), a sheet's sections in order. The query runs
+    when the first sheet is written."""
+
+    _END = object()
+
+    def __init__(self, rows: Callable[[], Iterator[tuple]], key: Callable[[tuple], object]):
+        self._make, self._key = rows, key
+        self._rows: Iterator[tuple] | None = None
+        self._next = None
+
+    def rows(self, wanted) -> Iterator[tuple]:
+        if self._rows is None:
+            self._rows = iter(self._make())
+        while True:
+            if self._next is None:
+                self._next = next(self._rows, self._END)
+            if self._next is self._END or self._key(self._next) > wanted:
+                return
+            row, self._next = self._next, None
+            if self._key(row) == wanted:  # a TPS before it with no sheet is passed over
+                yield row
+
+
+def dps_rows(*, tps: Area, voting_day: dt.date, counts: Counter | None = None) -> Iterator[tuple]:
+    """The published list of one TPS in coklit (the DPHP), row by row from a server-side
+    cursor: memory stays flat.
 
     Ordered as it is posted, by neighbourhood and family: RW, RT, address, NKK, name.
     Masked NIK and NKK; age on voting day instead of the birth date; no disability detail.
-    With `since` (the DPSHP and the DPT), the keterangan marks the changes since the DPS only:
-    B new since (pindahan from the TPS whose DPS held them), U data corrected since.
     """
     approved = Voter.Verification.APPROVED
     code = tps.code
@@ -653,19 +805,11 @@ def dps_rows(
         .order_by("rw", "rt", "alamat", "nkk", "nama", "id")
         .values_list(*_DPS_FIELDS)
     )
-    for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, verification, home, vid) in enumerate(
+    for n, (nkk, nik, nama, jk, born, alamat, rt, rw, status, verification, home, _id) in enumerate(
         qs.iterator(chunk_size=2000), start=1
     ):
         # Empty cells are "" (a bordered cell), not None (no cell at all).
-        if since is not None:
-            was = since.tps_of.get(vid)
-            if was is None:
-                ket = KET_BARU if home == code else ket_pindahan(home)
-            elif was != code:
-                ket = ket_pindahan(was)
-            else:
-                ket = KET_UBAH if vid in since.changed else ""
-        elif home != code:
+        if home != code:
             ket = ket_pindahan(home)
         elif status == Voter.Status.BARU:
             ket = KET_BARU
@@ -676,6 +820,50 @@ def dps_rows(
         if counts is not None:
             counts[jk] += 1
         yield list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
+
+
+def _sheet_rows(rows: Iterator[tuple], ket, counts: Counter | None, voting_day: dt.date):
+    """Village rows (`_VILLAGE_COLUMNS`) of one TPS as the posted list shows them."""
+    c = _COL
+    for n, r in enumerate(rows, start=1):
+        if counts is not None:
+            counts[r[c["jenis_kelamin"]]] += 1
+        yield list_row(
+            n,
+            r[c["nkk"]],
+            r[c["nik"]],
+            r[c["nama"]],
+            r[c["jenis_kelamin"]],
+            _date(r[c["tanggal_lahir"]]),
+            r[c["alamat"]],
+            r[c["rt"]],
+            r[c["rw"]],
+            ket(r),
+            voting_day=voting_day,
+        )
+
+
+def dpshp_rows(*, since: SinceDps, tps_codes: list[str], voting_day: dt.date):
+    """The list now of a village in the second stage (the DPSHP, the DPT once established), as
+    `voters(tps, counts)` giving one TPS's rows: in the order of `dps_rows`, the keterangan
+    marking the changes since the DPS only: B new since (pindahan from the TPS whose DPS held
+    them), U data corrected since. One query for the village, streamed."""
+    c = _COL
+    sql, params = _village_sql(since, *_in("list_tps", tps_codes))
+    sql += f" ORDER BY x.list_tps COLLATE {_binary()}, x.rw, x.rt, x.alamat, x.nkk, x.nama, x.id"
+    village = _ByTps(lambda: _stream(sql, params), key=itemgetter(c["list_tps"]))
+    corrected = set(since.before)
+
+    def ket(r) -> str:
+        code, was, vid = r[c["list_tps"]], r[c["was_tps"]], r[c["id"]]
+        if was is None:
+            home = r[c["tps_id"]]
+            return KET_BARU if home == code else ket_pindahan(home)
+        if was != code:
+            return ket_pindahan(was)
+        return KET_UBAH if vid in corrected else ""
+
+    return lambda tps, counts: _sheet_rows(village.rows(tps.code), ket, counts, voting_day)
 
 
 def list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, *, voting_day: dt.date) -> tuple:
@@ -738,23 +926,24 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
         if hold.sk_number:
             status += f", Keputusan {hold.sk_number}"
         as_of = waktu(hold.held_at or snapshot.taken_at, pemilihan)
-        states = established_states(snapshot=snapshot, village=village)
-        voters = lambda t, c: established_rows(  # noqa: E731
-            tps=t, states=states, voting_day=voting_day, counts=c
+        voters = established_rows(
+            since=since_dps(snapshot=snapshot, village=village),
+            tps_codes=[t.code for t in tps_list],
+            voting_day=voting_day,
         )
     else:
         pleno = plenos.pleno_for(area=village)
         status = f"{plenos.pleno_name(village.level, pleno.stage)}: {pleno.state_label.lower()}"
         as_of = waktu(timezone.now(), pemilihan)
         dps = tanggapan.dps_snapshot(village.regency_code) if key in ("dpshp", "dpt") else None
-        since = (
-            since_dps(states=established_states(snapshot=dps, village=village), village=village)
-            if dps is not None
-            else None
-        )
-        voters = lambda t, c: dps_rows(  # noqa: E731
-            tps=t, voting_day=voting_day, counts=c, since=since
-        )
+        if dps is not None:
+            voters = dpshp_rows(
+                since=since_dps(snapshot=dps, village=village),
+                tps_codes=[t.code for t in tps_list],
+                voting_day=voting_day,
+            )
+        else:
+            voters = lambda t, c: dps_rows(tps=t, voting_day=voting_day, counts=c)  # noqa: E731
     base = _heading(village)
     counters = {t.code: Counter() for t in tps_list}
     return DpsList(
@@ -782,96 +971,54 @@ def dps_list_for(*, area: Area, tahap: str | None = None) -> DpsList:
     )
 
 
-# The personal data of the DPS as established: a correction accepted after it is undone on
-# paper from the audit log, which keeps the values a verification replaced. NIK and NKK stay
-# as they are now (the log keeps them masked, and the list masks them anyway).
-_RESTORED = ("nama", "jenis_kelamin", "tanggal_lahir", "alamat", "rt", "rw")
+def established_rows(*, since: SinceDps, tps_codes: list[str], voting_day: dt.date):
+    """The DPS as established of a village, as `voters(tps, counts)` giving one TPS's rows: the
+    voters the snapshot puts in that TPS's list (`figures.dps_tps_of` on their state then),
+    with their data then and the keterangan then (B, U, pindahan), in the order of the posted
+    list (RW, RT, address, NKK, name by code point).
 
+    One query for the village, streamed in that order. The voters corrected since (a few) come
+    from a second query, their data as established restored, and are merged into the stream
+    at their place then."""
+    c = _COL
+    order = ("was_tps", "rw", "rt", "alamat", "nkk", "nama")
+    binary = _binary()
+    by = ", ".join(f"x.{k} COLLATE {binary}" for k in order) + ", x.id"
+    restored = set(since.before)
 
-@dataclass
-class EstablishedStates:
-    states: dict[int, dict]  # voter id -> its state in the snapshot (`snapshots.STATE_FIELDS`)
-    before: dict[int, dict]  # voter id -> {field: value as established} where it changed since
+    def query(where: str, params: list) -> Iterator[tuple]:
+        sheets, codes = _in("was_tps", tps_codes)
+        sql, all_params = _village_sql(since, f"{sheets} AND {where}", [*codes, *params])
+        return _stream(f"{sql} ORDER BY {by}", all_params)
 
+    def key(r) -> tuple:
+        return (*(r[c[k]] or "" for k in order), r[c["id"]])
 
-def established_states(*, snapshot, village: Area) -> EstablishedStates:
-    """Every voter of the village as the snapshot holds them, and the personal data changed
-    since (two queries for the village, whatever its number of TPS)."""
-    from kpu.models import AuditEntry
+    def rows() -> Iterator[tuple]:
+        corrected = []
+        for r in query(*_in("id", restored)):
+            r = list(r)
+            for name, value in since.before[r[c["id"]]].items():
+                r[c[name]] = _date(value) if name == "tanggal_lahir" and value else value
+            corrected.append(tuple(r))
+        corrected.sort(key=key)
+        rest = (r for r in query("1 = 1", []) if r[c["id"]] not in restored)
+        return heapq.merge(rest, corrected, key=key)
 
-    states = {
-        vid: dict(zip(snapshots.STATE_FIELDS, state, strict=True))
-        for vid, state in snapshots._snapshot_states(snapshot, village.code).items()
-    }
-    before: dict[int, dict] = {}
-    for data in (
-        AuditEntry.objects.filter(
-            area_code=village.code, action="verify_approve", at__gt=snapshot.taken_at
-        )
-        .order_by("at", "pk")
-        .values_list("data", flat=True)
-    ):
-        changes = data.get("changes") if isinstance(data, dict) else None
-        if not isinstance(changes, dict) or data.get("voter") not in states:
-            continue
-        mine = before.setdefault(data["voter"], {})
-        for name, pair in changes.items():
-            if name in _RESTORED and isinstance(pair, list | tuple) and len(pair) == 2:
-                mine.setdefault(name, pair[0])
-    return EstablishedStates(states=states, before=before)
-
-
-def established_rows(
-    *, tps: Area, states: EstablishedStates, voting_day: dt.date, counts: Counter | None = None
-) -> Iterator[tuple]:
-    """The rows of one TPS of the DPS as established: the voters the snapshot puts in this
-    TPS's list (`figures.dps_tps_of` on their state then), with their data then and the
-    keterangan then (B, U, pindahan), in the order of the posted list."""
-    code = tps.code
-    mine = {
-        vid: state
-        for vid, state in states.states.items()
-        if code in (state["tps"], state["dps_tps"])
-    }
-    people = []
-    fields = ("id", "origin", "nkk", "nik", *_RESTORED)
-    for row in Voter.objects.filter(pk__in=list(mine)).values_list(*fields).iterator(2000):
-        person = dict(zip(fields, row, strict=True))
-        state = mine[person["id"]] | {"origin": person["origin"]}
-        if snapshots._dphp_tps(state) != code:
-            continue
-        for name, value in states.before.get(person["id"], {}).items():
-            if name == "tanggal_lahir" and isinstance(value, str):
-                value = dt.date.fromisoformat(value[:10])
-            person[name] = value
-        person["state"] = state
-        people.append(person)
-    people.sort(key=lambda p: tuple(p[k] or "" for k in _ORDER[:-1]) + (p["id"],))
+    village = _ByTps(rows, key=itemgetter(c["was_tps"]))
     approved = Voter.Verification.APPROVED
-    for n, p in enumerate(people, start=1):
-        state = p["state"]
-        if state["tps"] != code:
-            ket = ket_pindahan(state["tps"])
-        elif state["status"] == Voter.Status.BARU:
-            ket = KET_BARU
-        elif state["status"] == Voter.Status.UBAH and state["verification"] == approved:
-            ket = KET_UBAH
-        else:
-            ket = ""
-        if counts is not None:
-            counts[p["jenis_kelamin"]] += 1
-        yield (
-            n,
-            mask_nik(p["nkk"]),
-            mask_nik(p["nik"]),
-            p["nama"],
-            p["jenis_kelamin"],
-            age_on(p["tanggal_lahir"], voting_day),
-            p["alamat"],
-            p["rt"],
-            p["rw"],
-            ket,
-        )
+
+    def ket(r) -> str:
+        code, home = r[c["was_tps"]], r[c["was_home"]]
+        if home != code:
+            return ket_pindahan(home)
+        if r[c["was_status"]] == Voter.Status.BARU:
+            return KET_BARU
+        if r[c["was_status"]] == Voter.Status.UBAH and r[c["was_verification"]] == approved:
+            return KET_UBAH
+        return ""
+
+    return lambda tps, counts: _sheet_rows(village.rows(tps.code), ket, counts, voting_day)
 
 
 # --- The change list read out in the PPS's pleno (perubahan.xlsx).
@@ -971,7 +1118,7 @@ class ChangeSheet:
     tps: Area
     name: str
     heading: list[tuple[str, str]]
-    sections: list[tuple[str, list[tuple]]]  # (section title, rows)
+    sections: list[tuple[str, Iterable[tuple]]]  # (section title, rows; a generator too)
     counts: dict[str, Counter]  # "TMS", "U", "B" -> voters per sex ("pindahan" too)
     page_header: str = ""
 
@@ -1065,65 +1212,101 @@ def change_sheet(*, tps: Area, village: Area, voting_day: dt.date, list_name: st
     )
 
 
+def changes_since(*, since: SinceDps, tps_codes: list[str]) -> _ByTps:
+    """The changes since the DPS as established of these TPS of the village, in one pass from a
+    server-side cursor: rows (TPS of the sheet, section, *`_VILLAGE_COLUMNS`) ordered by TPS,
+    section and the order of the posted list (code point, as the in-memory version sorted):
+    A (TMS): in this TPS's DPS, not in its list now; B (U): in both, corrected since; C (B): in
+    its list now, not in its DPS. A voter moved is in A of one TPS and in C of the other."""
+    corrected, corrected_params = _in("id", since.before)
+    village, params = _village_sql(
+        since,
+        f"(COALESCE(x.list_tps, '') <> COALESCE(x.was_tps, '') OR {corrected})",
+        corrected_params,
+    )
+    was_here, was_params = _in("was_tps", tps_codes, alias="y")
+    here, here_params = _in("list_tps", tps_codes, alias="y")
+    y_corrected, _ = _in("id", since.before, alias="y")
+    binary = _binary()
+    by = ", ".join(
+        f"z.{k} COLLATE {binary}" for k in ("sheet", "rw", "rt", "alamat", "nkk", "nama")
+    )
+    sql = (
+        "SELECT * FROM (SELECT CASE k.section WHEN 'A' THEN y.was_tps ELSE y.list_tps END "
+        f"AS sheet, k.section, y.* FROM ({village}) y CROSS JOIN (SELECT 'A' AS section "
+        "UNION ALL SELECT 'B' UNION ALL SELECT 'C') k WHERE "
+        f"(k.section = 'A' AND {was_here} AND COALESCE(y.list_tps, '') <> y.was_tps) "
+        f"OR (k.section = 'B' AND {here} AND y.list_tps = y.was_tps AND {y_corrected}) "
+        f"OR (k.section = 'C' AND {here} AND COALESCE(y.was_tps, '') <> y.list_tps)) z "
+        f"ORDER BY {by.replace('z.rw', 'z.section, z.rw')}, z.id"
+    )
+    params = [*params, *was_params, *here_params, *corrected_params, *here_params]
+    return _ByTps(lambda: _stream(sql, params), key=itemgetter(0, 1))
+
+
 def change_sheet_since(
-    *, tps: Area, village: Area, voting_day: dt.date, list_name: str, since: SinceDps
+    *,
+    tps: Area,
+    village: Area,
+    voting_day: dt.date,
+    list_name: str,
+    changes: _ByTps,
+    ubah: dict[str, dict],
 ) -> ChangeSheet:
     """The changes of one TPS since the DPS as established (the DPSHP pleno's reading, SPEC
     8b): TMS (the DPS's voters no longer in this TPS's list), U (data corrected since), B (in
-    the list now, not in this TPS's DPS: new, or pindahan from the TPS whose DPS held them)."""
+    the list now, not in this TPS's DPS: new, or pindahan from the TPS whose DPS held them).
+    Its sections are read from `changes` (`changes_since`) while the sheet is written; `ubah`
+    gives the fields old -> new of each corrected voter's event (`_ubah_changes`)."""
     code = tps.code
     counts: dict[str, Counter] = {k: Counter() for k in ("TMS", "U", "B", "pindahan")}
-    fields = (*_CHANGE_FIELDS, "status")
-    now = {row[0]: row for row in dps_voters(tps=tps).values_list(*fields)}
-    was_here = {vid for vid, t in since.tps_of.items() if t == code}
-    gone = {
-        row[0]: row
-        for row in Voter.objects.filter(pk__in=list(was_here - set(now))).values_list(*fields)
-    }
+    c = {name: i + 2 for i, name in enumerate(_VILLAGE_COLUMNS)}
+    event_id = Voter._meta.get_field("outcome_event").target_field.to_python  # SQLite: text
 
-    def order(rows):
-        by = {name: i for i, name in enumerate(fields)}
-        return sorted(rows, key=lambda r: tuple(r[by[k if k != "id" else "pk"]] for k in _ORDER))
+    def rows(section: str, count: str, ket) -> Iterator[tuple]:
+        for n, r in enumerate(changes.rows((code, section)), start=1):
+            jk = r[c["jenis_kelamin"]]
+            counts[count][jk] += 1
+            yield list_row(
+                n,
+                r[c["nkk"]],
+                r[c["nik"]],
+                r[c["nama"]],
+                jk,
+                _date(r[c["tanggal_lahir"]]),
+                r[c["alamat"]],
+                r[c["rt"]],
+                r[c["rw"]],
+                ket(r),
+                voting_day=voting_day,
+            )
 
-    def row(n, v, ket):
-        _pk, nkk, nik, nama, jk, born, alamat, rt, rw, *_rest = v
-        return list_row(n, nkk, nik, nama, jk, born, alamat, rt, rw, ket, voting_day=voting_day)
-
-    tms_rows = []
-    for n, v in enumerate(order(gone.values()), start=1):
-        reason, dps, status = v[9], v[11], v[13]
+    def tms(r) -> str:
+        reason, dps, status = r[c["tms_reason"]], r[c["dps_tps_id"]], r[c["status"]]
         if status == Voter.Status.TMS and reason == 8 and dps:
-            ket = f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
-        elif status == Voter.Status.TMS:
-            ket = f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
-        else:
-            ket = "Tidak lagi dalam daftar"
-        counts["TMS"][v[4]] += 1
-        tms_rows.append(row(n, v, ket))
-    ubah = order(v for vid, v in now.items() if vid in was_here and vid in since.changed)
-    changes = _ubah_changes(village=village, event_ids=[v[12] for v in ubah])
-    ubah_rows = []
-    for n, v in enumerate(ubah, start=1):
-        counts["U"][v[4]] += 1
-        ubah_rows.append(row(n, v, _ubah_text(changes.get(str(v[12]), {}))))
-    baru_rows = []
-    for n, v in enumerate(order(v for vid, v in now.items() if vid not in was_here), start=1):
-        counts["B"][v[4]] += 1
-        was = since.tps_of.get(v[0])
+            return f"TMS 8 (pindah ke TPS {dps.rsplit('.', 1)[1]})"
+        if status == Voter.Status.TMS:
+            return f"TMS {reason} ({TMS_SHORT.get(reason, '')})"
+        return "Tidak lagi dalam daftar"
+
+    def corrected(r) -> str:
+        return _ubah_text(ubah.get(str(event_id(r[c["outcome_event_id"]])), {}))
+
+    def baru(r) -> str:
+        was = r[c["was_tps"]]
         if was is not None and was != code:
-            counts["pindahan"][v[4]] += 1
-            ket = f"B pindahan dari TPS {was.rsplit('.', 1)[1]}"
-        else:
-            ket = KET_BARU
-        baru_rows.append(row(n, v, ket))
+            counts["pindahan"][r[c["jenis_kelamin"]]] += 1
+            return f"B pindahan dari TPS {was.rsplit('.', 1)[1]}"
+        return KET_BARU
+
     return ChangeSheet(
         tps=tps,
         name=tps.title,
         heading=[*_heading(village), ("TPS", code.rsplit(".", 1)[1])],
         sections=[
-            ("A. Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS", tms_rows),
-            ("B. Perubahan data pemilih (U) sejak DPS", ubah_rows),
-            ("C. Pemilih baru (B) sejak DPS, termasuk pindahan antar-TPS", baru_rows),
+            ("A. Pemilih Tidak Memenuhi Syarat (TMS) sejak DPS", rows("A", "TMS", tms)),
+            ("B. Perubahan data pemilih (U) sejak DPS", rows("B", "U", corrected)),
+            ("C. Pemilih baru (B) sejak DPS, termasuk pindahan antar-TPS", rows("C", "B", baru)),
         ],
         counts=counts,
         page_header=f"Daftar Perubahan {list_name} {village.title} - {tps.title}",
@@ -1143,10 +1326,20 @@ def change_list_for(*, area: Area) -> ChangeList:
         list_name = STAGES[tanggapan.recap_list(area)][0]
         full = stage_full_name(list_name).upper().removeprefix("DAFTAR ")
         title = f"DAFTAR PERUBAHAN {full} ({list_name})"
-        since = since_dps(states=established_states(snapshot=dps, village=village), village=village)
+        since = since_dps(snapshot=dps, village=village)
+        changes = changes_since(since=since, tps_codes=[t.code for t in tps_list])
+        events = Voter.objects.filter(pk__in=list(since.before)).values_list(
+            "outcome_event_id", flat=True
+        )
+        ubah = _ubah_changes(village=village, event_ids=list(events))
         sheets = [
             change_sheet_since(
-                tps=t, village=village, voting_day=voting_day, list_name=list_name, since=since
+                tps=t,
+                village=village,
+                voting_day=voting_day,
+                list_name=list_name,
+                changes=changes,
+                ubah=ubah,
             )
             for t in tps_list
         ]

@@ -357,15 +357,21 @@ def _village_snapshot(village: str, stage: str, at: dt.datetime) -> PlenoSnapsho
     )
 
 
-def _snapshot_states(snapshot: PlenoSnapshot, village: str) -> dict[int, tuple]:
-    """{voter id: state} of one village in a snapshot: a village's own snapshot through its
-    partial index, else (a district's or regency's) its rows whose TPS is in the village."""
+def village_states(snapshot: PlenoSnapshot, village: str):
+    """The rows (`voter_id`, *STATE_FIELDS) of one village in a snapshot, as a queryset: a
+    village's own snapshot through its partial index, else (a district's or regency's) its rows
+    whose TPS is in the village. The lists of the second stage join it in SQL (`exports`)."""
     qs = SnapshotVoter.objects.filter(snapshot_id=snapshot.pk)
     if snapshot.pleno.level == Area.Level.VILLAGE:
         qs = qs.filter(level=Area.Level.VILLAGE)
     else:
         qs = qs.filter(tps__gte=village + ".", tps__lt=village + "/")
-    return {row[0]: row[1:] for row in qs.values_list("voter_id", *STATE_FIELDS)}
+    return qs.values_list("voter_id", *STATE_FIELDS)
+
+
+def _snapshot_states(snapshot: PlenoSnapshot, village: str) -> dict[int, tuple]:
+    """{voter id: state} of one village in a snapshot."""
+    return {row[0]: row[1:] for row in village_states(snapshot, village)}
 
 
 def _live_states(village: str) -> dict[int, tuple]:

@@ -75,6 +75,7 @@ def progres_xlsx(request: AuthedRequest, code: str) -> FileResponse:
 def perubahan_xlsx(request: AuthedRequest, code: str) -> FileResponse:
     area = area_for_user_or_404(request.user, code, levels=exports.PERUBAHAN_LEVELS)
     changes = exports.change_list_for(area=area)
-    file = xlsx.perubahan_workbook(changes)
+    with transaction.atomic():  # the second stage's rows come from a server-side cursor
+        file = xlsx.perubahan_workbook(changes)
     audit(user=request.user, action="perubahan_export", area_code=area.code, target=area.code)
     return _download(file, exports.filename("perubahan", area, changes.day))

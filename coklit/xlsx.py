@@ -470,11 +470,12 @@ def perubahan_workbook(changes: ChangeList) -> IO[bytes]:
                 [_styled(ws, title, BOLD, TOTAL_FILL, None, GRID)]
                 + [_styled(ws, None, BOLD, TOTAL_FILL, None, GRID)] * (ncol - 1)
             )
-            if not section:
-                ws.append([None, _styled(ws, "Tidak ada.", SMALL)])
-            for values in section:
+            n = 0
+            for n, values in enumerate(section, start=1):  # noqa: B007 (n: the rows written)
                 # The keterangan may be long (several changes): wrapped, still boxed.
                 ws.append(boxed.row(values))
+            if not n:
+                ws.append([None, _styled(ws, "Tidak ada.", SMALL)])
         ws.append([])
         c = sheet.counts
         for label, key in (

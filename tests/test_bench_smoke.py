@@ -53,6 +53,7 @@ def test_bench_driver_runs_every_part_and_writes_its_results(tmp_path):
         "import: import_pemilih / bare",
         "rekap:",
         "export: memory",
+        "stage: memory",
         "queue: ratio",
         "queue: first page weight",
         "pleno: hold / bare",
