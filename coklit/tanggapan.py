@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Count, F, When
+from django.db.models import Case, Count, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -658,9 +658,13 @@ def pending_inbox(*, village: Area, limit: int = 20) -> list[Tanggapan]:
 
 
 def supervisor_items(*, user: User, limit: int = 20) -> list[Tanggapan]:
-    """The supervisor's own saran perbaikan under its area, the latest answered first."""
+    """The supervisor's own saran perbaikan under its area, the latest answered first. Under
+    its area now: an account moved to another area no longer reads its old area's (SPEC 2)."""
+    if not user.area_id:
+        return []
+    own = Q(village_id=user.area_id) | Q(village__code__below=user.area_id)
     return list(
-        Tanggapan.objects.filter(recorded_by=user)
+        Tanggapan.objects.filter(own, recorded_by=user)
         .select_related("village", "voter", "answered_by")
         .order_by(
             Case(When(state=Tanggapan.State.PENDING, then=0), default=1),

@@ -442,3 +442,21 @@ def test_two_accepts_of_one_response_at_once_make_one_change(world):
     assert CoklitEvent.objects.count() == events + 1
     assert AuditEntry.objects.filter(action="tanggapan_accept", target=str(item.pk)).count() == 1
     assert Voter.objects.get(pk=voters[0].pk).tms_reason == 4
+
+
+def test_a_reassigned_supervisor_no_longer_sees_its_old_areas_saran(world, login):
+    """The supervisor's own saran panel listed every saran it ever filed: moved by the KPU to
+    Panarung, the PKD still read Pahandut's saran and their answers on its new area's page."""
+    voter = add_voters(world.tps1, 1)[0]
+    item = svc.tanggapan_record(
+        village=world.village, by=world.pkd, kind="tms", voter_id=voter.pk, tms_reason=4
+    )
+    svc.tanggapan_reject(tanggapan=item, by=world.pps, note="Jawaban rahasia Pahandut")
+    client = login(world.pkd)
+    page = client.get(reverse("coklit-area", args=[world.village.code])).text
+    assert "saran-mine" in page and "Jawaban rahasia Pahandut" in page
+    world.pkd.area = world.village_panarung
+    world.pkd.save()
+    page = client.get(reverse("coklit-area", args=[world.village_panarung.code]))
+    assert page.status_code == 200
+    assert "Jawaban rahasia Pahandut" not in page.text and "saran-mine" not in page.text
