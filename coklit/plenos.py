@@ -862,31 +862,33 @@ def pleno_reopen(
     transition, stage, expected = _start("reopen", area, by, expected, stage)
     note = _text(note, "note", MAX_NOTE, required=True, label=_("Alasan membuka kembali"))
     ctx = _lock_and_check(transition, area, stage, expected)
-    if stage == Stage.DPHP:
-        # Reopening the DPS un-establishes it for the whole regency (coklit open again, the
-        # DPS as posted gone): once a pleno of the second stage is held on it, the DPS has
-        # been corrected through responses, and a correction goes through one (SPEC 8b).
-        second = (
-            Pleno.objects.filter(
-                stage=Stage.DPSHP, state=SUDAH, area__code__startswith=area.regency_code + "."
-            )
-            .select_related("area")
-            .order_by("area_id")
-            .first()
-        )
-        if second is not None:
-            raise DomainError(
-                _(
-                    "DPS tidak dapat dibuka kembali: %(pleno)s sudah dilaksanakan. Perbaikan "
-                    "sekarang lewat tanggapan (halaman Tanggapan kelurahan/desa)."
-                )
-                % {"pleno": pleno_name(second.level, second.stage) + " " + str(second.area)}
-            )
+    if stage == Stage.DPHP and (refusal := dps_reopen_refusal(area.regency_code)):
+        raise DomainError(refusal)
     for code in (area.regency_code, area.parent_id, area.code):  # top down, as locked
         pleno = ctx.pleno(code)
         if pleno.pk and pleno.is_held:
             _undo(pleno, by=by, note=note, action="reopen", cause=area.code)
     return ctx.own
+
+
+def dps_reopen_refusal(regency_code: str) -> str:
+    """Why the DPS can no longer be reopened ('' while it can).
+
+    Reopening the DPS un-establishes it for the whole regency (coklit open again, the DPS as
+    posted gone): once a pleno of the second stage is held on it, the DPS has been corrected
+    through responses, and a correction goes through one (SPEC 8b)."""
+    second = (
+        Pleno.objects.filter(stage=Stage.DPSHP, state=SUDAH, area__code__below=regency_code)
+        .select_related("area")
+        .order_by("area_id")
+        .first()
+    )
+    if second is None:
+        return ""
+    return _(
+        "DPS tidak dapat dibuka kembali: %(pleno)s sudah dilaksanakan. Perbaikan "
+        "sekarang lewat tanggapan (halaman Tanggapan kelurahan/desa)."
+    ) % {"pleno": pleno_name(second.level, second.stage) + " " + str(second.area)}
 
 
 SERVICES = {"hold": pleno_hold, "return": pleno_return, "reopen": pleno_reopen}
@@ -980,6 +982,14 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
         pleno.level = area.level
     hold = transition_for("hold", area.level)
     needs = [(need.label(ctx), need.check(ctx)) for need in hold.needs] if hold else []
+    reopen = transition_for("reopen", area.level)
+    reopen_refusal = (
+        dps_reopen_refusal(area.regency_code)
+        if reopen is not None
+        and may_act(user, reopen, area)
+        and reopen_stage(area.regency_code) == Stage.DPHP
+        else ""
+    )
     tz = selectors.area_tz(area)
     child_rows = []
     if area.level != Area.Level.VILLAGE:
@@ -1014,8 +1024,12 @@ def page_context(*, area: Area, user: User, stage: str | None = None) -> dict:
         "ready": hold is not None and all(m is None for _label, m in needs),
         "children": child_rows,
         "actions": [
-            a for a in actions_for(user, area, ctx) if stage == current or a.action == "reopen"
+            a
+            for a in actions_for(user, area, ctx)
+            if (stage == current or a.action == "reopen")
+            and not (a.action == "reopen" and reopen_refusal)
         ],
+        "reopen_refusal": reopen_refusal,
         "current_stage": current,
         "stages": [(value, pleno_name(area.level, value)) for value in Stage.values]
         if current != Stage.DPHP

@@ -346,6 +346,12 @@ def test_the_dps_is_not_reopened_under_a_held_second_stage_pleno(stage2):
     assert Pleno.objects.get(area=w.regency, stage="dphp").state == "sudah"
     assert Pleno.objects.get(area=w.village, stage="dphp").state == "sudah"
     assert plenos.pleno_stage(w.village) == "dpshp"
+    # The page says so before any click, and offers no reopen that would be refused.
+    for tahap in ("", "?tahap=dphp"):
+        page = client.get(reverse("coklit-pleno", args=[w.village.code]) + tahap)
+        html = page.content.decode()
+        assert page.status_code == 200 and 'id="pleno-reopen-refusal"' in html
+        assert "DPS tidak dapat dibuka kembali" in html and 'id="form-reopen"' not in html
 
 
 # --- ?tahap= ---------------------------------------------------------------------------------
