@@ -178,9 +178,11 @@ def child(mode: str, code: str, trace: bool) -> None:
     print(json.dumps({"seconds": seconds, "cpu": cpu, "peak": peak, "rss": rss, "bytes": size}))
 
 
-def measure(mode: str, code: str, *, trace: bool) -> dict:
+def measure(mode: str, code: str, *, trace: bool, script: str = __file__) -> dict:
+    """One run of `script --child MODE CODE` in a fresh process (so its peak memory is its
+    own): the JSON its child prints. bench/export_stage.py measures through this too."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, code] + (["--trace"] if trace else []),
+        [sys.executable, script, "--child", mode, code] + (["--trace"] if trace else []),
         check=True,
         capture_output=True,
         text=True,

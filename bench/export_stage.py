@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -37,6 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpu.settings")
+
+from bench import export_dps  # noqa: E402  (after sys.path: run as a script too)
+from bench.export_dps import setup_django  # noqa: E402
 
 REGENCY = "62.01"
 TPS_PER_VILLAGE = 4
@@ -53,12 +55,6 @@ FAMILY = "Saputra Wijaya Lestari Hidayat Nugroho Pratama Kurniawan Simanjuntak R
 
 class Rollback(Exception):
     pass
-
-
-def setup_django():
-    import django
-
-    django.setup()
 
 
 def villages(sizes: list[int]) -> dict[int, str]:
@@ -281,13 +277,7 @@ def child(mode: str, code: str, trace: bool) -> None:
 
 
 def measure(mode: str, code: str, *, trace: bool) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, code] + (["--trace"] if trace else []),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return export_dps.measure(mode, code, trace=trace, script=__file__)
 
 
 def compare(sizes: list[int], repeat: int = 1, *, modes=MODES) -> dict:
