@@ -68,6 +68,19 @@ def _establish_dpt(world):
     hold_stage(world, stage="dpshp", pps="2/BA/PPS", ppk="2/BA/PPK", kpu="9/BA/KPU", sk="9/SK")
 
 
+def _moved_to_tps_002(second, voter):
+    """An accepted response: TMS 8, the voter belongs on TPS 002's list (a pindahan there)."""
+    item = svc.tanggapan_record(
+        village=second.village,
+        by=second.pps,
+        kind="tms",
+        voter_id=voter.pk,
+        tms_reason=8,
+        target_tps=2,
+    )
+    svc.tanggapan_accept(tanggapan=item, by=second.pps)
+
+
 def _names(ws):
     head = next(r for r in range(1, 30) if ws.cell(r, 1).value == "No")
     names = []
@@ -175,15 +188,7 @@ def test_the_dpshp_marks_only_what_changed_since_the_dps(second, login):
     by an accepted TMS 8 is a pindahan there."""
     v1, v3 = second.voters[1], second.voters[3]
     Voter.objects.filter(pk=v1.pk).update(status="UBAH", verification="approved")
-    item = svc.tanggapan_record(
-        village=second.village,
-        by=second.pps,
-        kind="tms",
-        voter_id=v3.pk,
-        tms_reason=8,
-        target_tps=2,
-    )
-    svc.tanggapan_accept(tanggapan=item, by=second.pps)
+    _moved_to_tps_002(second, v3)
     wb = workbook(login(second.pps), "/wilayah/62.71.01.1001/dps.xlsx?tahap=dpshp")
     assert ("Pemilih 1", "") in _names(wb["TPS 001"])
     assert sorted(_names(wb["TPS 002"])) == [
@@ -266,15 +271,7 @@ def test_the_change_list_of_the_second_stage_reads_out_the_changes_since_the_dps
     from tests.coklit.test_progres_perubahan import rows_of
 
     v3 = second.voters[3]
-    item = svc.tanggapan_record(
-        village=second.village,
-        by=second.pps,
-        kind="tms",
-        voter_id=v3.pk,
-        tms_reason=8,
-        target_tps=2,
-    )
-    svc.tanggapan_accept(tanggapan=item, by=second.pps)
+    _moved_to_tps_002(second, v3)
     wb = workbook(login(second.pps), "/wilayah/62.71.01.1001/perubahan.xlsx")
     one, two = wb["TPS 001"], wb["TPS 002"]
     assert one.cell(1, 1).value == "DAFTAR PERUBAHAN PEMILIH SEMENTARA HASIL PERBAIKAN (DPSHP)"
